@@ -1,0 +1,1 @@
+return await Kb4Collector.Cli.CommandLine.InvokeAsync(args);
