@@ -10,7 +10,12 @@ public sealed class CollectorDatabase : IDisposable
 {
     public const string FileName = "kb4collector.db";
 
-    private CollectorDatabase(LiteDatabase database) => Database = database;
+    private CollectorDatabase(LiteDatabase database)
+    {
+        // Dates come back as UTC, not converted to the machine's local time.
+        database.UtcDate = true;
+        Database = database;
+    }
 
     public LiteDatabase Database { get; }
 
