@@ -1,0 +1,48 @@
+using System.Globalization;
+using Kb4Collector.Configuration;
+using Kb4Collector.Delivery;
+using Kb4Collector.KnowBe4;
+using LiteDB;
+
+namespace Kb4Collector.Lifecycle;
+
+/// <summary>Maps every failure of a source's work to Sumo's error classes (DESIGN §4).</summary>
+public static class FailureClassifier
+{
+    /// <param name="error">What the source's work threw.</param>
+    /// <param name="everAuthenticated">Whether this source's current configuration has ever had an authenticated call succeed.</param>
+    public static FailureClassification Classify(Exception error, bool everAuthenticated)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error switch
+        {
+            SourceConfigurationException configuration =>
+                new(ErrorClass.ThirdPartyConfig, $"Invalid source configuration: {configuration.Message}"),
+            KnowBe4ApiException api => ClassifyApiFailure(api, everAuthenticated),
+            SinkException sink =>
+                new(ErrorClass.FirstPartyGeneric, $"The HTTP log sink {sink.Endpoint} did not accept a batch ({Status(sink.StatusCode)}): {sink.Message}", sink.RetryAfter),
+            LiteException or IOException =>
+                new(ErrorClass.FirstPartyGeneric, $"Local storage failed ({error.GetType().Name}): {error.Message}"),
+            _ => new(ErrorClass.FirstPartyGeneric, $"Unexpected {error.GetType().Name} in the source runner: {error.Message}"),
+        };
+    }
+
+    private static FailureClassification ClassifyApiFailure(KnowBe4ApiException api, bool everAuthenticated)
+    {
+        var call = $"KnowBe4 {api.Endpoint} ({Status(api.StatusCode)})";
+        return api.Kind switch
+        {
+            KnowBe4FailureKind.Unauthorized =>
+                new(ErrorClass.ThirdPartyConfig, $"{call} refused the API key: {api.Message}"),
+            KnowBe4FailureKind.ServerError when api.StatusCode == 500 && !everAuthenticated =>
+                new(ErrorClass.ThirdPartyConfig, $"{call} failed before the source ever authenticated; KnowBe4 answers a wrong API key or region this way: {api.Message}"),
+            KnowBe4FailureKind.QuotaExhausted =>
+                FailureClassification.QuotaExhausted($"{call}: the account's daily API call quota is spent: {api.Message}", api.RetryAfter),
+            // RateLimited, ServerError (5xx, 408), Timeout, Network, MalformedBody, and NotFound/BadRequest on the collection path.
+            _ => new(ErrorClass.ThirdPartyGeneric, $"{call} failed ({api.Kind}): {api.Message}", api.RetryAfter),
+        };
+    }
+
+    private static string Status(int? statusCode) =>
+        statusCode is { } code ? "HTTP " + code.ToString(CultureInfo.InvariantCulture) : "no HTTP answer";
+}

@@ -1,0 +1,18 @@
+namespace Kb4Collector.Lifecycle;
+
+/// <summary>
+/// A source's work, supplied by the collection engine. <see cref="InitializeAsync"/> gets the runner ready
+/// (client, checkpoint, sink) without calling KnowBe4; <see cref="PollOnceAsync"/> does one poll and says when
+/// the next one is due. Both throw on failure; the supervisor classifies what they throw.
+/// </summary>
+/// <param name="ConfigFingerprint">
+/// Identifies the configuration the work was built from. A supervisor restored with a fingerprint other than
+/// the stored one treats the change as a config update (the error streak is cleared).
+/// </param>
+public sealed record SourceWork(
+    Func<CancellationToken, ValueTask> InitializeAsync,
+    Func<CancellationToken, ValueTask<PollResult>> PollOnceAsync,
+    string ConfigFingerprint = "");
+
+/// <summary>The outcome of a successful poll. Zero means "poll again at once" (the per-key limiter paces calls).</summary>
+public readonly record struct PollResult(TimeSpan NextPollIn);
