@@ -52,21 +52,21 @@ public sealed class SinkBatchTests
     }
 
     [Theory]
-    [InlineData(200, SinkResponseClass.Accepted)]
-    [InlineData(202, SinkResponseClass.Accepted)]
-    [InlineData(400, SinkResponseClass.Refused)]
-    [InlineData(413, SinkResponseClass.Refused)]
-    [InlineData(422, SinkResponseClass.Refused)]
-    [InlineData(301, SinkResponseClass.Retry)]
-    [InlineData(401, SinkResponseClass.Retry)]
-    [InlineData(403, SinkResponseClass.Retry)]
-    [InlineData(404, SinkResponseClass.Retry)]
-    [InlineData(408, SinkResponseClass.Retry)]
-    [InlineData(429, SinkResponseClass.Retry)]
-    [InlineData(500, SinkResponseClass.Retry)]
-    [InlineData(503, SinkResponseClass.Retry)]
-    internal void StatusesAreClassified(int status, SinkResponseClass expected)
+    [InlineData(200, "Accepted")]
+    [InlineData(202, "Accepted")]
+    [InlineData(400, "Refused")]
+    [InlineData(413, "Refused")]
+    [InlineData(422, "Refused")]
+    [InlineData(301, "Retry")]
+    [InlineData(401, "Retry")]
+    [InlineData(403, "Retry")]
+    [InlineData(404, "Retry")]
+    [InlineData(408, "Retry")]
+    [InlineData(429, "Retry")]
+    [InlineData(500, "Retry")]
+    [InlineData(503, "Retry")]
+    public void StatusesAreClassified(int status, string expected)
     {
-        Assert.Equal(expected, SinkResponseClassifier.Classify(status));
+        Assert.Equal(Enum.Parse<SinkResponseClass>(expected), SinkResponseClassifier.Classify(status));
     }
 }
