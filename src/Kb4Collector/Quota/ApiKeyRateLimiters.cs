@@ -16,6 +16,7 @@ public sealed class ApiKeyRateLimiters : IDisposable
 
     private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<string, Lazy<RollingWindowRateLimiter>> _limiters = new(StringComparer.Ordinal);
+    private volatile bool _disposed;
 
     public ApiKeyRateLimiters(TimeProvider timeProvider) => _timeProvider = timeProvider;
 
@@ -23,6 +24,7 @@ public sealed class ApiKeyRateLimiters : IDisposable
     public RateLimiter For(string keyFingerprint)
     {
         ArgumentException.ThrowIfNullOrEmpty(keyFingerprint);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         return _limiters.GetOrAdd(
             keyFingerprint,
             static (_, time) => new Lazy<RollingWindowRateLimiter>(() => new RollingWindowRateLimiter(RequestsPerSecond, TimeSpan.FromSeconds(1), QueueLimit, time)),
@@ -34,6 +36,7 @@ public sealed class ApiKeyRateLimiters : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         foreach (var limiter in _limiters.Values)
         {
             if (limiter.IsValueCreated)
