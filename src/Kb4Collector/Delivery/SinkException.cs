@@ -20,4 +20,11 @@ public sealed class SinkException : Exception
     public int? StatusCode { get; }
 
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>
+    /// What the failed <see cref="HttpLogSink.SendAsync"/> call had settled before it stopped: the first
+    /// <see cref="DeliveryReport.Settled"/> events of its input were accepted or dead-lettered; the rest were not delivered
+    /// (the failed request itself may have been partly ingested, which is why a retry can duplicate events).
+    /// </summary>
+    public DeliveryReport Delivered { get; init; }
 }

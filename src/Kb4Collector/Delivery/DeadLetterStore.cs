@@ -1,0 +1,183 @@
+using System.Globalization;
+using Kb4Collector.Storage;
+using LiteDB;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kb4Collector.Delivery;
+
+/// <summary>An event the endpoint refused on its own, kept with the reason so it can be listed and replayed.</summary>
+public sealed record DeadLetter(
+    string SourceId,
+    string EventId,
+    ReadOnlyMemory<byte> Json,
+    int? StatusCode,
+    string Reason,
+    DateTimeOffset FirstSeen,
+    DateTimeOffset LastSeen,
+    int Attempts);
+
+/// <summary>
+/// Events the HTTP log endpoint refused one by one (LiteDB collection <c>dead_letters</c>), one entry per
+/// (source, event id): a redelivery of the same event updates its entry instead of adding one.
+/// </summary>
+public sealed class DeadLetterStore
+{
+    public const string CollectionName = "dead_letters";
+
+    private readonly ILiteCollection<DeadLetterDocument> _collection;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+
+    public DeadLetterStore(CollectorDatabase database, TimeProvider timeProvider, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _collection = database.Database.GetCollection<DeadLetterDocument>(CollectionName);
+        _collection.EnsureIndex(document => document.SourceId);
+        _timeProvider = timeProvider;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Stores a refused event, or counts one more attempt when the source already has it.</summary>
+    public void Add(string sourceId, SinkEvent sinkEvent, int? statusCode, string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourceId);
+        ArgumentException.ThrowIfNullOrEmpty(sinkEvent.Id);
+        var now = _timeProvider.GetUtcNow().UtcDateTime;
+        var id = DocumentId(sourceId, sinkEvent.Id);
+        lock (_gate)
+        {
+            var document = _collection.FindById(id) ?? new DeadLetterDocument
+            {
+                Id = id,
+                SourceId = sourceId,
+                EventId = sinkEvent.Id,
+                FirstSeen = now,
+            };
+            document.Json = sinkEvent.Json.ToArray();
+            document.StatusCode = statusCode;
+            document.Reason = reason;
+            document.LastSeen = now;
+            document.Attempts++;
+            _collection.Upsert(document);
+        }
+    }
+
+    public int Count(string? sourceId = null)
+        => sourceId is null ? _collection.Count() : _collection.Count(document => document.SourceId == sourceId);
+
+    /// <summary>Dead letters ordered by source and event id, one page at a time.</summary>
+    public IReadOnlyList<DeadLetter> List(string? sourceId = null, int skip = 0, int limit = 100)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var query = _collection.Query();
+        if (sourceId is not null)
+        {
+            query = query.Where(document => document.SourceId == sourceId);
+        }
+        return query.OrderBy(document => document.Id).Skip(skip).Limit(limit).ToList().Select(ToDeadLetter).ToList();
+    }
+
+    public bool Remove(string sourceId, string eventId) => _collection.Delete(DocumentId(sourceId, eventId));
+
+    /// <summary>
+    /// Sends a source's dead letters again through <paramref name="sink"/> and removes those it accepts; those it still
+    /// refuses stay, with one more attempt counted. Returns accepted (removed) and still-refused counts.
+    /// </summary>
+    /// <exception cref="SinkException">The endpoint failed in a retryable way; dead letters accepted before that are already removed.</exception>
+    public async Task<DeliveryReport> ReplayAsync(string sourceId, HttpLogSink sink, SinkTarget target, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourceId);
+        ArgumentNullException.ThrowIfNull(sink);
+        var pageSize = sink.Options.MaxBatchEvents;
+        var total = default(DeliveryReport);
+        var after = DocumentId(sourceId, "");
+        while (true)
+        {
+            var page = _collection.Query()
+                .Where(Query.And(Query.EQ(nameof(DeadLetterDocument.SourceId), sourceId), Query.GT("_id", after)))
+                .OrderBy("_id")
+                .Limit(pageSize)
+                .ToList();
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            var events = page.Select(document => new SinkEvent(document.EventId, document.Json)).ToList();
+            var stillRefused = new HashSet<string>(StringComparer.Ordinal);
+            DeliveryReport report;
+            try
+            {
+                report = await sink.SendAsync(sourceId, target, events, stillRefused, cancellationToken);
+            }
+            catch (SinkException exception)
+            {
+                RemoveAccepted(page.Take(exception.Delivered.Settled), stillRefused);
+                throw;
+            }
+            RemoveAccepted(page, stillRefused);
+            total = new DeliveryReport(
+                total.Accepted + report.Accepted, total.DeadLettered + report.DeadLettered, total.Requests + report.Requests, total.BytesSent + report.BytesSent);
+            after = page[^1].Id;
+            if (page.Count < pageSize)
+            {
+                break;
+            }
+        }
+        Log.DeadLettersReplayed(_logger, sourceId, total.Accepted, total.DeadLettered);
+        return total;
+    }
+
+    private void RemoveAccepted(IEnumerable<DeadLetterDocument> sent, HashSet<string> stillRefused)
+    {
+        foreach (var document in sent)
+        {
+            if (!stillRefused.Contains(document.EventId))
+            {
+                _collection.Delete(document.Id);
+            }
+        }
+    }
+
+    // Length-prefixed so that no (source, event) pair can collide with another, and a source's entries sort together.
+    private static string DocumentId(string sourceId, string eventId)
+        => string.Create(CultureInfo.InvariantCulture, $"{sourceId.Length}:{sourceId}/{eventId}");
+
+    private static DeadLetter ToDeadLetter(DeadLetterDocument document) => new(
+        document.SourceId,
+        document.EventId,
+        document.Json,
+        document.StatusCode,
+        document.Reason,
+        AsUtc(document.FirstSeen),
+        AsUtc(document.LastSeen),
+        document.Attempts);
+
+    // LiteDB stores UTC and hands dates back in local time.
+    private static DateTimeOffset AsUtc(DateTime value) => new(value.ToUniversalTime(), TimeSpan.Zero);
+
+    internal sealed class DeadLetterDocument
+    {
+        [BsonId]
+        public string Id { get; set; } = "";
+
+        public string SourceId { get; set; } = "";
+
+        public string EventId { get; set; } = "";
+
+        public byte[] Json { get; set; } = [];
+
+        public int? StatusCode { get; set; }
+
+        public string Reason { get; set; } = "";
+
+        public DateTime FirstSeen { get; set; }
+
+        public DateTime LastSeen { get; set; }
+
+        public int Attempts { get; set; }
+    }
+}

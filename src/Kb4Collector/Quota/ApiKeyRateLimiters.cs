@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+
+namespace Kb4Collector.Quota;
+
+/// <summary>
+/// One KnowBe4 pacing limiter per API key (by fingerprint), shared by every source and command in the process that
+/// uses the key: KnowBe4 allows 4 requests per second per account.
+/// </summary>
+public sealed class ApiKeyRateLimiters : IDisposable
+{
+    public const int RequestsPerSecond = 4;
+
+    /// <summary>Waiters beyond this many are refused at once instead of queueing without bound.</summary>
+    public const int QueueLimit = 10_000;
+
+    private readonly TimeProvider _timeProvider;
+    private readonly ConcurrentDictionary<string, Lazy<RollingWindowRateLimiter>> _limiters = new(StringComparer.Ordinal);
+    private volatile bool _disposed;
+
+    public ApiKeyRateLimiters(TimeProvider timeProvider) => _timeProvider = timeProvider;
+
+    /// <summary>The limiter for the key with this <see cref="ApiKeyFingerprint"/>; the same instance on every call.</summary>
+    public RateLimiter For(string keyFingerprint)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyFingerprint);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _limiters.GetOrAdd(
+            keyFingerprint,
+            static (_, time) => new Lazy<RollingWindowRateLimiter>(() => new RollingWindowRateLimiter(RequestsPerSecond, TimeSpan.FromSeconds(1), QueueLimit, time)),
+            _timeProvider).Value;
+    }
+
+    /// <summary>A handler that paces an HttpClient through the key's limiter (put it in front of the client's primary handler).</summary>
+    public RateLimitingHandler CreateHandler(string keyFingerprint) => new(For(keyFingerprint));
+
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var limiter in _limiters.Values)
+        {
+            if (limiter.IsValueCreated)
+            {
+                limiter.Value.Dispose();
+            }
+        }
+        _limiters.Clear();
+    }
+}
