@@ -116,6 +116,15 @@ public sealed record SourceDefinition
         return string.Concat(slugText, "-", HashHex(name.ToUpperInvariant()).AsSpan(0, 10));
     }
 
+    /// <summary>Equal when every setting is equal (fields compared by content, not by dictionary instance).</summary>
+    public bool Equals(SourceDefinition? other) =>
+        other is not null
+        && string.Equals(ApiKey, other.ApiKey, StringComparison.Ordinal)
+        && string.Equals(ApiKeyReference, other.ApiKeyReference, StringComparison.Ordinal)
+        && string.Equals(ConfigFingerprint, other.ConfigFingerprint, StringComparison.Ordinal);
+
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(ConfigFingerprint);
+
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append("Id = ").Append(Id)

@@ -59,6 +59,7 @@ public sealed class SourceWatcher : IDisposable, IAsyncDisposable
     private ITimer? _rescanTimer;
     private Task _loop = Task.CompletedTask;
     private IReadOnlyList<ConfigProblem> _lastProblems = [];
+    private long _lastLoadedAtTicks = -1;
     private bool _started;
     private bool _disposed;
 
@@ -91,6 +92,16 @@ public sealed class SourceWatcher : IDisposable, IAsyncDisposable
             {
                 return _fileWatcher is not null;
             }
+        }
+    }
+
+    /// <summary>When the path was last loaded (whether or not that changed anything); null before <see cref="Start"/>.</summary>
+    public DateTimeOffset? LastLoadedAt
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _lastLoadedAtTicks);
+            return ticks < 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
         }
     }
 
@@ -167,8 +178,10 @@ public sealed class SourceWatcher : IDisposable, IAsyncDisposable
         SourceChanges changes;
         try
         {
+            var loadedAt = _timeProvider.GetUtcNow();
             result = _loader.Load(_path);
             changes = _registry.Apply(result);
+            Interlocked.Exchange(ref _lastLoadedAtTicks, loadedAt.UtcTicks);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -236,6 +249,12 @@ public sealed class SourceWatcher : IDisposable, IAsyncDisposable
                 _fileWatcher = null;
                 _fileWatcherFailed = false;
             }
+            if (_fileWatcher is not null && !Directory.Exists(_fileWatcher.Path))
+            {
+                // The watched folder went away; a new watcher is made once it is back.
+                _fileWatcher.Dispose();
+                _fileWatcher = null;
+            }
             if (_fileWatcher is not null || _disposed)
             {
                 return;
@@ -243,10 +262,14 @@ public sealed class SourceWatcher : IDisposable, IAsyncDisposable
 
             var fullPath = Path.GetFullPath(_path);
             var watchesFolder = Directory.Exists(fullPath);
-            var folder = watchesFolder ? fullPath : Path.GetDirectoryName(fullPath);
-            if (folder is null || !Directory.Exists(folder))
+            if (!watchesFolder && !File.Exists(fullPath))
             {
-                LogWatchUnavailable("the folder does not exist");
+                LogWatchUnavailable("the path does not exist");
+                return;
+            }
+            var folder = watchesFolder ? fullPath : Path.GetDirectoryName(fullPath);
+            if (folder is null)
+            {
                 return;
             }
 

@@ -26,6 +26,18 @@ public sealed class SourceDefinitionTests
     }
 
     [Fact]
+    public void DefinitionsWithTheSameSettingsAreEqual()
+    {
+        var original = Definition() with { Fields = new Dictionary<string, string> { ["a"] = "1" } };
+        var copy = Definition() with { Fields = new Dictionary<string, string> { ["a"] = "1" } };
+
+        Assert.Equal(original, copy);
+        Assert.Equal(original.GetHashCode(), copy.GetHashCode());
+        Assert.NotEqual(original, copy with { ApiKeyReference = "env:KB4_KEY" });
+        Assert.NotEqual(original, copy with { Fields = new Dictionary<string, string> { ["a"] = "2" } });
+    }
+
+    [Fact]
     public void TheKeyFingerprintIsTheSha256HexPrefix()
     {
         var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Key)))[..16];
