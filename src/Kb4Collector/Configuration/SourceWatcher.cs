@@ -301,8 +301,9 @@ public sealed class SourceWatcher : IDisposable, IAsyncDisposable
                 watcher = null;
                 _watchUnavailableLogged = false;
             }
-            catch (Exception exception) when (exception is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
+            catch (Exception exception) when (exception is not OutOfMemoryException)
             {
+                // Out of inotify instances, unsupported file system, permissions: fall back to the rescan.
                 LogWatchUnavailable(exception.Message);
             }
             finally
