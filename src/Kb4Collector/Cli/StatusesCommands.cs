@@ -49,9 +49,7 @@ internal static class StatusesCommands
             }
             if (statuses.Meta is { } meta)
             {
-                await context.Output.WriteLineAsync(meta.NextPage is { } next
-                    ? $"Page {meta.CurrentPage} of {meta.TotalPages}; next: --page {next}"
-                    : $"Page {meta.CurrentPage} of {meta.TotalPages}");
+                await EventsCommands.WritePageFooterAsync(context.Output, meta);
             }
             return ExitCodes.Success;
         });
@@ -61,7 +59,7 @@ internal static class StatusesCommands
     private static Command Get()
     {
         var command = new Command("get", "Show one create request's status and the events it created");
-        var id = new Argument<string>("id") { Description = "Request id (printed by 'events create')" };
+        var id = CliOptions.Id("Request id (printed by 'events create')");
         command.Arguments.Add(id);
         new ApiConnection().Attach(command, async context =>
         {
