@@ -159,6 +159,23 @@ internal static class CliOptions
         }
     }
 
+    /// <summary>A required option whose text must not be blank.</summary>
+    public static Option<string> RequiredText(string name, string description, string helpName) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        Required = true,
+        CustomParser = result =>
+        {
+            var text = SingleToken(result);
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                result.AddError($"{name} must not be blank.");
+            }
+            return text;
+        },
+    };
+
     /// <summary>The id argument of <c>get</c> and <c>delete</c>: any non-blank text (the client escapes it).</summary>
     public static Argument<string> Id(string description) => new("id")
     {

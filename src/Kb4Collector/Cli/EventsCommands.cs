@@ -194,8 +194,8 @@ internal static class EventsCommands
     private static Command CreateEvent()
     {
         var command = new Command("create", "Create an event (asynchronous: prints the request id; --wait also prints the created event ids)");
-        var targetUser = new Option<string>("--target-user") { Description = "The user's email address", HelpName = "EMAIL", Required = true };
-        var eventType = new Option<string>("--event-type") { Description = "Event type name (created if it does not exist)", HelpName = "NAME", Required = true };
+        var targetUser = CliOptions.RequiredText("--target-user", "The user's email address", "EMAIL");
+        var eventType = CliOptions.RequiredText("--event-type", "Event type name (created if it does not exist)", "NAME");
         var externalId = new Option<string?>("--external-id") { Description = "Your own id for the event", HelpName = "ID" };
         var source = new Option<string?>("--source") { Description = "Source label", HelpName = "SOURCE" };
         var description = new Option<string?>("--description") { Description = "Description", HelpName = "TEXT" };
@@ -234,7 +234,7 @@ internal static class EventsCommands
             var requestId = await context.Client.CreateEventAsync(request, context.CancellationToken);
             if (!context.Json)
             {
-                await TableWriter.WritePropertiesAsync(context.Output, [("Request ID", requestId)]);
+                await TableWriter.WritePropertiesAsync(context.Output, [("Request ID", requestId)], StatusesCommands.LabelWidth);
             }
             return waitForStatus
                 ? await WaitForStatusAsync(context, requestId, parse.GetValue(waitTimeout))

@@ -75,6 +75,9 @@ internal static class StatusesCommands
         return command;
     }
 
+    /// <summary>The label width of a status block, so that a request id printed before it lines up.</summary>
+    public const int LabelWidth = 15;
+
     /// <summary>Status as "Name  value" lines, one line per created event and per failure.</summary>
     public static Task WriteStatusAsync(TextWriter output, EventStatus status, bool includeId)
     {
@@ -90,6 +93,6 @@ internal static class StatusesCommands
         }
         properties.AddRange(status.EventIds.Select(eventId => ("Event ID", (string?)eventId)));
         properties.AddRange(status.Failures.Select(failure => ("Failure", (string?)CliText.OneLine(failure.GetRawText()))));
-        return TableWriter.WritePropertiesAsync(output, properties);
+        return TableWriter.WritePropertiesAsync(output, properties, LabelWidth);
     }
 }

@@ -50,6 +50,7 @@ public sealed class ApiCommandsParsingTests : IDisposable
     [Theory]
     [InlineData("events create --event-type T", "--target-user")]
     [InlineData("events create --target-user a@b.c", "--event-type")]
+    [InlineData("events create --target-user  --event-type T", "--target-user")]
     [InlineData("events create --target-user a@b.c --event-type T --metadata nope", "--metadata")]
     [InlineData("events create --target-user a@b.c --event-type T --metadata [1]", "--metadata")]
     [InlineData("events create --target-user a@b.c --event-type T --risk-level 12", "--risk-level")]

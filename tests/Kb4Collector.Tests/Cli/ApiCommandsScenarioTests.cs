@@ -154,7 +154,7 @@ public sealed class ApiCommandsScenarioTests : IDisposable
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         Assert.Equal(
-            ["Request ID  req-9", "Processed (UTC)  2024-05-01T08:30:01.000Z", "API key name     Test Integration", "Event ID         ev-a", "Event ID         ev-b"],
+            ["Request ID       req-9", "Processed (UTC)  2024-05-01T08:30:01.000Z", "API key name     Test Integration", "Event ID         ev-a", "Event ID         ev-b"],
             result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Empty(result.Error);
     }

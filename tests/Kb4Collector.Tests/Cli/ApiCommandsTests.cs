@@ -182,7 +182,7 @@ public sealed class ApiCommandsTests : IDisposable
             "--risk-level", "-5", "--risk-decay-mode", "0", "--risk-expire-date", "2024-07-15", "--metadata", """{"score":91}""");
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
-        Assert.Equal("Request ID  req-42\n", result.Output.ReplaceLineEndings("\n"));
+        Assert.Equal("Request ID       req-42\n", result.Output.ReplaceLineEndings("\n"));
         using var sent = JsonDocument.Parse(SingleRequest().Body!);
         var root = sent.RootElement;
         Assert.Equal("jane@example.com", root.GetProperty("target_user").GetString());
