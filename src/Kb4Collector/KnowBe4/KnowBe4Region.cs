@@ -1,0 +1,67 @@
+namespace Kb4Collector.KnowBe4;
+
+/// <summary>The five KnowBe4 regions that host a User Event API.</summary>
+public enum KnowBe4Region
+{
+    Us,
+    Eu,
+    Ca,
+    Uk,
+    De,
+}
+
+/// <summary>Maps regions to their User Event API base URLs (spec §1.1).</summary>
+public static class KnowBe4Regions
+{
+    private static readonly Uri s_us = new("https://api.events.knowbe4.com/");
+    private static readonly Uri s_eu = new("https://api-eu.events.knowbe4.com/");
+    private static readonly Uri s_ca = new("https://api-ca.events.knowbe4.com/");
+    private static readonly Uri s_uk = new("https://api-uk.events.knowbe4.com/");
+    private static readonly Uri s_de = new("https://api-de.events.knowbe4.com/");
+
+    /// <summary>The region names as the command line and the source configs spell them.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["us", "eu", "ca", "uk", "de"];
+
+    public static Uri BaseUrl(KnowBe4Region region) => region switch
+    {
+        KnowBe4Region.Us => s_us,
+        KnowBe4Region.Eu => s_eu,
+        KnowBe4Region.Ca => s_ca,
+        KnowBe4Region.Uk => s_uk,
+        KnowBe4Region.De => s_de,
+        _ => throw new ArgumentOutOfRangeException(nameof(region), region, "Unknown KnowBe4 region."),
+    };
+
+    /// <summary>Parses "us", "EU", "Ca"... (case-insensitive, surrounding blanks ignored).</summary>
+    public static bool TryParse(string? value, out KnowBe4Region region)
+    {
+        switch (value?.Trim().ToUpperInvariant())
+        {
+            case "US": region = KnowBe4Region.Us; return true;
+            case "EU": region = KnowBe4Region.Eu; return true;
+            case "CA": region = KnowBe4Region.Ca; return true;
+            case "UK": region = KnowBe4Region.Uk; return true;
+            case "DE": region = KnowBe4Region.De; return true;
+            default: region = default; return false;
+        }
+    }
+
+    /// <summary>
+    /// True when the URL points at one of the five official User Event API hosts on the scheme's default port.
+    /// The scheme itself is not checked here.
+    /// </summary>
+    public static bool IsKnowBe4Host(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (!url.IsAbsoluteUri || !url.IsDefaultPort)
+        {
+            return false;
+        }
+        var host = url.IdnHost;
+        return string.Equals(host, s_us.IdnHost, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(host, s_eu.IdnHost, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(host, s_ca.IdnHost, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(host, s_uk.IdnHost, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(host, s_de.IdnHost, StringComparison.OrdinalIgnoreCase);
+    }
+}
