@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Kb4Collector.KnowBe4;
 
 namespace Kb4Collector.Configuration;
 
@@ -393,11 +394,12 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             return null;
         }
         var region = regionElement.GetString()!.Trim();
-        if (!KnowBe4Regions.TryGetBaseUrl(region, out var fromRegion))
+        if (!KnowBe4Regions.TryParse(region, out var parsedRegion))
         {
             sink.Error("config.region", $"unknown region {Text.Quote(region)}; expected one of {KnowBe4Regions.RegionList}");
             return null;
         }
+        var fromRegion = KnowBe4Regions.BaseUrl(parsedRegion);
         if (fromBaseUrl is not null && fromBaseUrl != fromRegion)
         {
             sink.Error("config.region", $"region {Text.Quote(region.ToUpperInvariant())} means {Authority(fromRegion)}, but baseURL is {Authority(fromBaseUrl)}; give one of them, or make them agree");
@@ -428,7 +430,7 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
         var region = KnowBe4Regions.RegionOf(uri);
         if (region is not null)
         {
-            var canonical = KnowBe4Regions.BaseUrls[region];
+            var canonical = KnowBe4Regions.BaseUrl(region.Value);
             if (uri.Scheme != Uri.UriSchemeHttps || !uri.IsDefaultPort || uri.AbsolutePath != "/")
             {
                 sink.Error(Field, $"a KnowBe4 base URL is just the host, with https and no port or path: {Authority(canonical)}");
@@ -450,7 +452,7 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             return WithTrailingSlash(uri);
         }
 
-        var hosts = string.Join(", ", KnowBe4Regions.BaseUrls.Values.Select(Authority));
+        var hosts = string.Join(", ", KnowBe4Regions.BaseUrls.Select(Authority));
         sink.Error(Field, $"not a KnowBe4 host ({Authority(uri)}); expected one of {hosts}. Loopback http(s) is accepted for the emulator; any other host needs Collector:AllowAnyBaseUrl=true (validate --allow-any-base-url)");
         return null;
     }

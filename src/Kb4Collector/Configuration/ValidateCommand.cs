@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Kb4Collector.Cli;
+using Kb4Collector.KnowBe4;
 
 namespace Kb4Collector.Configuration;
 
@@ -68,7 +69,7 @@ public static class ValidateCommand
     private static string DescribeValid(SourceDefinition source)
     {
         var region = KnowBe4Regions.RegionOf(source.BaseUrl);
-        var where = region is null ? source.BaseUrl.AbsoluteUri : $"{source.BaseUrl.AbsoluteUri} ({region})";
+        var where = region is null ? source.BaseUrl.AbsoluteUri : $"{source.BaseUrl.AbsoluteUri} ({region.Value.ToString().ToUpperInvariant()})";
         var budget = source.DailyCallBudget is { } calls
             ? $"daily call budget {calls.ToString(CultureInfo.InvariantCulture)}"
             : $"{source.LicensedUsers?.ToString(CultureInfo.InvariantCulture)} licensed users";

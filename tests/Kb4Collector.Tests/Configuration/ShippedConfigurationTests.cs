@@ -23,9 +23,9 @@ public sealed class ShippedConfigurationTests
         Assert.Equal(["env-key-source.json", "eu-siem-source.json", "us-source.json"], result.Files.Select(Path.GetFileName));
         var byName = result.Sources.ToDictionary(source => source.Name);
         Assert.Equal(3, byName.Count);
-        Assert.Equal("US", KnowBe4Regions.RegionOf(byName["KnowBe4 US"].BaseUrl));
+        Assert.Equal(Kb4Collector.KnowBe4.KnowBe4Region.Us, Kb4Collector.KnowBe4.KnowBe4Regions.RegionOf(byName["KnowBe4 US"].BaseUrl));
         Assert.True(byName["KnowBe4 EU"].SiemForward);
-        Assert.Equal("EU", KnowBe4Regions.RegionOf(byName["KnowBe4 EU"].BaseUrl));
+        Assert.Equal(Kb4Collector.KnowBe4.KnowBe4Region.Eu, Kb4Collector.KnowBe4.KnowBe4Regions.RegionOf(byName["KnowBe4 EU"].BaseUrl));
         var fromEnvironment = byName["KnowBe4 CA (key from environment)"];
         Assert.Equal("env:" + ExampleKeyVariable, fromEnvironment.ApiKeyReference);
         Assert.Equal("example-key-from-environment", fromEnvironment.ApiKey);
