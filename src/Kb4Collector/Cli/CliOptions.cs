@@ -159,5 +159,37 @@ internal static class CliOptions
         }
     }
 
+    /// <summary>A required option whose text must not be blank.</summary>
+    public static Option<string> RequiredText(string name, string description, string helpName) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        Required = true,
+        CustomParser = result =>
+        {
+            var text = SingleToken(result);
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                result.AddError($"{name} must not be blank.");
+            }
+            return text;
+        },
+    };
+
+    /// <summary>The id argument of <c>get</c> and <c>delete</c>: any non-blank text (the client escapes it).</summary>
+    public static Argument<string> Id(string description) => new("id")
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = SingleToken(result);
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                result.AddError("The id must not be blank.");
+            }
+            return text;
+        },
+    };
+
     private static string SingleToken(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
 }

@@ -81,27 +81,27 @@ internal static class EventsCommands
         var table = EventTable();
         AddRows(table, page.Events);
         await WriteEventsAsync(context.Output, table);
-        var meta = page.Meta;
-        await context.Output.WriteLineAsync(meta.NextPage is { } next
-            ? $"Page {meta.CurrentPage} of {meta.TotalPages}; next: --page {next}"
-            : $"Page {meta.CurrentPage} of {meta.TotalPages}");
+        await WritePageFooterAsync(context.Output, page.Meta);
         return ExitCodes.Success;
     }
 
     /// <summary>Streams every event's bytes as received into one <c>{"data":[...]}</c> document, page by page.</summary>
     private static async Task<int> ListAllJsonAsync(ApiCommandContext context, EventQuery query, int? maxPages)
     {
-        await context.Output.WriteAsync("{\"data\":[");
-        var first = true;
         var paging = new PageWalk(query, maxPages);
+        var written = 0;
         while (paging.Query is { } pageQuery)
         {
+            // The first page is fetched before anything is printed, so a wrong key or region prints nothing on stdout.
             var page = await context.Client.ListEventsRawAsync(pageQuery, context.CancellationToken);
+            if (paging.PagesRead == 0)
+            {
+                await context.Output.WriteAsync("{\"data\":[");
+            }
             foreach (var userEvent in page.Events)
             {
-                await context.Output.WriteAsync(first ? "\n" : ",\n");
+                await context.Output.WriteAsync(written++ == 0 ? "\n" : ",\n");
                 await context.Output.WriteAsync(Encoding.UTF8.GetString(userEvent.Json.Span));
-                first = false;
             }
             paging.Advance(page.Meta);
         }
@@ -122,6 +122,17 @@ internal static class EventsCommands
         await WriteEventsAsync(context.Output, table);
         await context.Output.WriteLineAsync($"{table.RowCount} events on {paging.PagesRead} pages");
         return await paging.ReportAsync(context.Error);
+    }
+
+    public static async Task WritePageFooterAsync(TextWriter output, PageMeta meta)
+    {
+        if (meta.TotalPages == 0)
+        {
+            return;
+        }
+        await output.WriteLineAsync(meta.NextPage is { } next
+            ? $"Page {meta.CurrentPage} of {meta.TotalPages}; next: --page {next}"
+            : $"Page {meta.CurrentPage} of {meta.TotalPages}");
     }
 
     private static TableWriter EventTable() =>
@@ -149,7 +160,7 @@ internal static class EventsCommands
     private static Command Get()
     {
         var command = new Command("get", "Show one event");
-        var id = new Argument<string>("id") { Description = "Event id" };
+        var id = CliOptions.Id("Event id");
         command.Arguments.Add(id);
         new ApiConnection().Attach(command, async context =>
         {
@@ -183,8 +194,8 @@ internal static class EventsCommands
     private static Command CreateEvent()
     {
         var command = new Command("create", "Create an event (asynchronous: prints the request id; --wait also prints the created event ids)");
-        var targetUser = new Option<string>("--target-user") { Description = "The user's email address", HelpName = "EMAIL", Required = true };
-        var eventType = new Option<string>("--event-type") { Description = "Event type name (created if it does not exist)", HelpName = "NAME", Required = true };
+        var targetUser = CliOptions.RequiredText("--target-user", "The user's email address", "EMAIL");
+        var eventType = CliOptions.RequiredText("--event-type", "Event type name (created if it does not exist)", "NAME");
         var externalId = new Option<string?>("--external-id") { Description = "Your own id for the event", HelpName = "ID" };
         var source = new Option<string?>("--source") { Description = "Source label", HelpName = "SOURCE" };
         var description = new Option<string?>("--description") { Description = "Description", HelpName = "TEXT" };
@@ -223,7 +234,7 @@ internal static class EventsCommands
             var requestId = await context.Client.CreateEventAsync(request, context.CancellationToken);
             if (!context.Json)
             {
-                await TableWriter.WritePropertiesAsync(context.Output, [("Request ID", requestId)]);
+                await TableWriter.WritePropertiesAsync(context.Output, [("Request ID", requestId)], StatusesCommands.LabelWidth);
             }
             return waitForStatus
                 ? await WaitForStatusAsync(context, requestId, parse.GetValue(waitTimeout))
@@ -262,7 +273,7 @@ internal static class EventsCommands
     private static Command Delete()
     {
         var command = new Command("delete", "Delete an event");
-        var id = new Argument<string>("id") { Description = "Event id" };
+        var id = CliOptions.Id("Event id");
         command.Arguments.Add(id);
         new ApiConnection().Attach(command, async context =>
         {

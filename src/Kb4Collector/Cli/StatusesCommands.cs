@@ -49,9 +49,7 @@ internal static class StatusesCommands
             }
             if (statuses.Meta is { } meta)
             {
-                await context.Output.WriteLineAsync(meta.NextPage is { } next
-                    ? $"Page {meta.CurrentPage} of {meta.TotalPages}; next: --page {next}"
-                    : $"Page {meta.CurrentPage} of {meta.TotalPages}");
+                await EventsCommands.WritePageFooterAsync(context.Output, meta);
             }
             return ExitCodes.Success;
         });
@@ -61,7 +59,7 @@ internal static class StatusesCommands
     private static Command Get()
     {
         var command = new Command("get", "Show one create request's status and the events it created");
-        var id = new Argument<string>("id") { Description = "Request id (printed by 'events create')" };
+        var id = CliOptions.Id("Request id (printed by 'events create')");
         command.Arguments.Add(id);
         new ApiConnection().Attach(command, async context =>
         {
@@ -76,6 +74,9 @@ internal static class StatusesCommands
         });
         return command;
     }
+
+    /// <summary>The label width of a status block, so that a request id printed before it lines up.</summary>
+    public const int LabelWidth = 15;
 
     /// <summary>Status as "Name  value" lines, one line per created event and per failure.</summary>
     public static Task WriteStatusAsync(TextWriter output, EventStatus status, bool includeId)
@@ -92,6 +93,6 @@ internal static class StatusesCommands
         }
         properties.AddRange(status.EventIds.Select(eventId => ("Event ID", (string?)eventId)));
         properties.AddRange(status.Failures.Select(failure => ("Failure", (string?)CliText.OneLine(failure.GetRawText()))));
-        return TableWriter.WritePropertiesAsync(output, properties);
+        return TableWriter.WritePropertiesAsync(output, properties, LabelWidth);
     }
 }

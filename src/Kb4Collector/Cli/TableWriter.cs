@@ -44,9 +44,10 @@ internal sealed class TableWriter(params string[] headers)
     }
 
     /// <summary>Writes "Name   value" lines with aligned values (for a single item).</summary>
-    public static async Task WritePropertiesAsync(TextWriter writer, IReadOnlyList<(string Name, string? Value)> properties)
+    /// <param name="minNameWidth">Lets blocks written one after the other line up.</param>
+    public static async Task WritePropertiesAsync(TextWriter writer, IReadOnlyList<(string Name, string? Value)> properties, int minNameWidth = 0)
     {
-        var width = properties.Count == 0 ? 0 : properties.Max(property => property.Name.Length);
+        var width = Math.Max(minNameWidth, properties.Count == 0 ? 0 : properties.Max(property => property.Name.Length));
         foreach (var (name, value) in properties)
         {
             await writer.WriteLineAsync($"{name.PadRight(width)}  {Cell(value, int.MaxValue)}");

@@ -22,6 +22,11 @@ public static class KnowBe4Regions
     /// <summary>The region names as the command line and the source configs spell them.</summary>
     public static IReadOnlyList<string> Names { get; } = ["us", "eu", "ca", "uk", "de"];
 
+    /// <summary>The regions as a source config spells them, for messages.</summary>
+    public static string RegionList => "US, EU, CA, UK, DE";
+
+    public static IReadOnlyList<Uri> BaseUrls { get; } = [s_us, s_eu, s_ca, s_uk, s_de];
+
     public static Uri BaseUrl(KnowBe4Region region) => region switch
     {
         KnowBe4Region.Us => s_us,
@@ -44,6 +49,20 @@ public static class KnowBe4Regions
             case "DE": region = KnowBe4Region.De; return true;
             default: region = default; return false;
         }
+    }
+
+    /// <summary>The region whose API host <paramref name="url"/> names, or null for any other host.</summary>
+    public static KnowBe4Region? RegionOf(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        foreach (var region in Enum.GetValues<KnowBe4Region>())
+        {
+            if (url.IsAbsoluteUri && string.Equals(url.IdnHost, BaseUrl(region).IdnHost, StringComparison.OrdinalIgnoreCase))
+            {
+                return region;
+            }
+        }
+        return null;
     }
 
     /// <summary>

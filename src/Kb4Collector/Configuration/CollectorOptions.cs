@@ -1,0 +1,64 @@
+namespace Kb4Collector.Configuration;
+
+/// <summary>Collector-wide settings, bound from the <c>Collector</c> section (config/appsettings.json, <c>Collector__Sink__Url=...</c>).</summary>
+public sealed class CollectorOptions
+{
+    public const string SectionName = "Collector";
+
+    /// <summary>This collector's name (X-Sumo-Host and health events).</summary>
+    public string Name { get; set; } = "kb4collector";
+
+    /// <summary>Folder for the LiteDB file and the generated admin token.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>A source JSON file, or a folder of them, watched for changes.</summary>
+    public string SourcesPath { get; set; } = "config/sources";
+
+    /// <summary>Seconds between full rescans of <see cref="SourcesPath"/> (besides file notifications).</summary>
+    public int SourcesRescanSeconds { get; set; } = 10;
+
+    /// <summary>Accept a source base URL on any host, not only the KnowBe4 regional hosts and loopback.</summary>
+    public bool AllowAnyBaseUrl { get; set; }
+
+    public AdminOptions Admin { get; set; } = new();
+
+    public SinkOptionsSection Sink { get; set; } = new();
+}
+
+/// <summary>The local admin endpoint (<c>Collector:Admin</c>).</summary>
+public sealed class AdminOptions
+{
+    /// <summary><c>host:port</c>; host is an IP address, <c>localhost</c> or <c>*</c> (all interfaces); IPv6 in brackets.</summary>
+    public string Listen { get; set; } = "127.0.0.1:7380";
+
+    /// <summary>Bearer token; empty means generate one into <c>admin.token</c> in the data directory.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Must be true to listen on anything but loopback.</summary>
+    public bool AllowNonLoopback { get; set; }
+}
+
+/// <summary>
+/// Where events go (<c>Collector:Sink</c>). Named apart from <c>Kb4Collector.Delivery.SinkOptions</c>,
+/// which the delivery code builds from it.
+/// </summary>
+public sealed class SinkOptionsSection
+{
+    public const string SumoFormat = "sumo";
+    public const string SplunkHecFormat = "splunk-hec";
+    public const string NdjsonFormat = "ndjson";
+
+    public static IReadOnlyList<string> Formats { get; } = [SumoFormat, SplunkHecFormat, NdjsonFormat];
+
+    /// <summary>The HTTP endpoint. A Sumo HTTP source URL carries its token in the path: treat the whole URL as a secret.</summary>
+    public string? Url { get; set; }
+
+    /// <summary><c>sumo</c> (default), <c>splunk-hec</c> or <c>ndjson</c>.</summary>
+    public string Format { get; set; } = SumoFormat;
+
+    /// <summary>Token for the sink (required by <c>splunk-hec</c>; optional bearer token otherwise).</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Gzip request bodies (Sumo and Splunk accept <c>Content-Encoding: gzip</c>).</summary>
+    public bool Compress { get; set; } = true;
+}

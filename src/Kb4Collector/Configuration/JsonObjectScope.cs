@@ -1,0 +1,128 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Kb4Collector.Configuration;
+
+/// <summary>Collects the problems found while reading one file, labelled with the source they belong to.</summary>
+internal sealed class ProblemSink(string file, List<ConfigProblem> problems)
+{
+    public string File { get; } = file;
+
+    public int ErrorCount { get; private set; }
+
+    /// <summary>The source name shown in problems, or null while it is unknown.</summary>
+    public string? Source { get; set; }
+
+    /// <summary>Prefixed to every field path, e.g. <c>sources[2].</c> for a source without a usable name.</summary>
+    public string FieldPrefix { get; set; } = "";
+
+    public void Error(string field, string message)
+    {
+        ErrorCount++;
+        problems.Add(new ConfigProblem(File, Source, FieldPrefix + field, message, ConfigSeverity.Error));
+    }
+
+    public void Warning(string field, string message) =>
+        problems.Add(new ConfigProblem(File, Source, FieldPrefix + field, message, ConfigSeverity.Warning));
+}
+
+/// <summary>
+/// The properties of one JSON object, checked against the keys that object may hold. Keys are
+/// case-sensitive as in Sumo: a known key in the wrong case is an error naming the expected spelling;
+/// a key seen twice is an error; an unknown key is a warning; <c>id</c>, <c>alive</c> and <c>status</c>
+/// (service-assigned in Sumo) are warned about and ignored.
+/// </summary>
+internal sealed class JsonObjectScope
+{
+    private static readonly string[] ServiceAssignedKeys = ["id", "alive", "status"];
+
+    private readonly Dictionary<string, JsonElement> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _miscased = new(StringComparer.Ordinal);
+    private readonly string _path;
+
+    public JsonObjectScope(JsonElement jsonObject, string path, ProblemSink problems, IReadOnlyCollection<string> knownKeys, bool serviceAssignedKeysAllowed)
+    {
+        _path = path;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in jsonObject.EnumerateObject())
+        {
+            var key = property.Name;
+            var field = PathOf(key);
+            if (!seen.Add(key))
+            {
+                problems.Error(field, "appears more than once in the same object");
+                continue;
+            }
+            if (knownKeys.Contains(key))
+            {
+                _values[key] = property.Value;
+                continue;
+            }
+            var intended = knownKeys.FirstOrDefault(known => string.Equals(known, key, StringComparison.OrdinalIgnoreCase));
+            if (intended is not null)
+            {
+                _miscased.Add(intended);
+                problems.Error(field, $"keys are case-sensitive: write {Text.Quote(intended)}, not {Text.Quote(key)}");
+                continue;
+            }
+            if (serviceAssignedKeysAllowed && ServiceAssignedKeys.Contains(key, StringComparer.OrdinalIgnoreCase))
+            {
+                problems.Warning(field, "is assigned by the service and does not belong in a source file; ignored");
+                continue;
+            }
+            problems.Warning(field, "unknown key; ignored");
+        }
+    }
+
+    public string PathOf(string key) => _path.Length == 0 ? Text.Printable(key) : $"{_path}.{Text.Printable(key)}";
+
+    /// <summary>The value of <paramref name="key"/>; a JSON <c>null</c> counts as absent.</summary>
+    public bool TryGet(string key, out JsonElement value) =>
+        _values.TryGetValue(key, out value) && value.ValueKind != JsonValueKind.Null;
+
+    /// <summary>True when the key was written in another case (already reported; do not also report it missing).</summary>
+    public bool IsMiscased(string key) => _miscased.Contains(key);
+}
+
+/// <summary>Safe rendering of user text inside problem messages.</summary>
+internal static class Text
+{
+    private const int MaxShownLength = 80;
+
+    /// <summary>The text in double quotes, control characters escaped, cut at 80 characters.</summary>
+    public static string Quote(string value) => "\"" + Printable(value) + "\"";
+
+    public static string Printable(string value)
+    {
+        var builder = new StringBuilder(Math.Min(value.Length, MaxShownLength) + 2);
+        foreach (var character in value)
+        {
+            if (builder.Length >= MaxShownLength)
+            {
+                builder.Append('…');
+                break;
+            }
+            if (char.IsControl(character))
+            {
+                builder.Append(@"\u").Append(((int)character).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append(character);
+            }
+        }
+        return builder.ToString();
+    }
+
+    public static bool HasControlCharacters(string value) => value.Any(char.IsControl);
+
+    public static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+}

@@ -1,0 +1,175 @@
+using System.Text.Json;
+
+namespace Kb4Collector.Configuration;
+
+/// <summary>One source object found in a file: its name when usable, and its definition when valid.</summary>
+internal sealed record SourceEntry(string? Name, SourceDefinition? Definition, string Location);
+
+/// <summary>What one file yielded. <see cref="Broken"/> files contribute no sources at all.</summary>
+internal sealed record SourceFileOutcome(IReadOnlyList<SourceEntry> Entries, bool Broken);
+
+/// <summary>Reads one JSON file in Sumo's envelope (<c>{"api.version":"v1","source":{...}}</c> or <c>"sources":[...]</c>).</summary>
+internal sealed class SourceFileParser(SourceConfigLoaderOptions options)
+{
+    private static readonly string[] EnvelopeKeys = ["api.version", "source", "sources"];
+
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        MaxDepth = 64,
+    };
+
+    private readonly SourceEntryValidator _entryValidator = new(options);
+
+    public SourceFileOutcome Parse(string file, List<ConfigProblem> problems)
+    {
+        var sink = new ProblemSink(file, problems);
+        if (!TryRead(file, sink, out var bytes))
+        {
+            return new SourceFileOutcome([], Broken: true);
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(SkipByteOrderMark(bytes), DocumentOptions);
+        }
+        catch (JsonException exception)
+        {
+            sink.Error("$", DescribeMalformedJson(exception));
+            return new SourceFileOutcome([], Broken: true);
+        }
+
+        using (document)
+        {
+            return ParseEnvelope(file, document.RootElement, sink);
+        }
+    }
+
+    private SourceFileOutcome ParseEnvelope(string file, JsonElement root, ProblemSink sink)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            sink.Error("$", $"the file must hold a JSON object like {{\"api.version\":\"v1\",\"source\":{{...}}}}, not {Text.Describe(root.ValueKind)}");
+            return new SourceFileOutcome([], Broken: true);
+        }
+
+        var envelope = new JsonObjectScope(root, "", sink, EnvelopeKeys, serviceAssignedKeysAllowed: false);
+        CheckApiVersion(envelope, sink);
+
+        var hasSource = envelope.TryGet("source", out var single);
+        var hasSources = envelope.TryGet("sources", out var many);
+        if (hasSource && hasSources)
+        {
+            sink.Error("sources", "a file holds either \"source\" (one object) or \"sources\" (an array), not both");
+        }
+        else if (!hasSource && !hasSources && !envelope.IsMiscased("source") && !envelope.IsMiscased("sources"))
+        {
+            sink.Error("source", "missing: a file holds \"source\" (one source object) or \"sources\" (an array of them)");
+        }
+        else if (hasSource && single.ValueKind != JsonValueKind.Object)
+        {
+            sink.Error("source", $"must be an object, not {Text.Describe(single.ValueKind)}");
+        }
+        else if (hasSources && many.ValueKind != JsonValueKind.Array)
+        {
+            sink.Error("sources", $"must be an array of source objects, not {Text.Describe(many.ValueKind)}");
+        }
+
+        if (sink.ErrorCount > 0)
+        {
+            return new SourceFileOutcome([], Broken: true);
+        }
+
+        var entries = new List<SourceEntry>();
+        if (hasSource)
+        {
+            entries.Add(_entryValidator.Validate(file, single, "source", sink));
+        }
+        else
+        {
+            var index = 0;
+            foreach (var element in many.EnumerateArray())
+            {
+                entries.Add(_entryValidator.Validate(file, element, $"sources[{index}]", sink));
+                index++;
+            }
+            if (index == 0)
+            {
+                sink.Warning("sources", "the array is empty; this file defines no source");
+            }
+        }
+        return new SourceFileOutcome(entries, Broken: false);
+    }
+
+    private static void CheckApiVersion(JsonObjectScope envelope, ProblemSink sink)
+    {
+        if (!envelope.TryGet("api.version", out var version))
+        {
+            if (!envelope.IsMiscased("api.version"))
+            {
+                sink.Error("api.version", "missing: Sumo source files start with \"api.version\": \"v1\"");
+            }
+            return;
+        }
+        if (version.ValueKind != JsonValueKind.String || version.GetString() != "v1")
+        {
+            var shown = version.ValueKind == JsonValueKind.String ? Text.Quote(version.GetString()!) : Text.Describe(version.ValueKind);
+            sink.Error("api.version", $"must be \"v1\", not {shown}");
+        }
+    }
+
+    private static bool TryRead(string file, ProblemSink sink, out byte[] bytes)
+    {
+        bytes = [];
+        try
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.Length > SourceConfigLoaderOptions.MaxSourceFileBytes)
+            {
+                sink.Error("$", $"the file is larger than {SourceConfigLoaderOptions.MaxSourceFileBytes / (1024 * 1024)} MiB");
+                return false;
+            }
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            sink.Error("$", $"the file cannot be read: {FileErrors.Describe(exception)}");
+            return false;
+        }
+    }
+
+    private static ReadOnlyMemory<byte> SkipByteOrderMark(byte[] bytes) =>
+        bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes.AsMemory(3) : bytes.AsMemory();
+
+    private static string DescribeMalformedJson(JsonException exception)
+    {
+        // System.Text.Json appends " LineNumber: x | BytePositionInLine: y." (zero-based); show one-based positions instead.
+        var reason = exception.Message;
+        var cut = reason.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        }
+        if (cut >= 0)
+        {
+            reason = reason[..cut];
+        }
+        var line = (exception.LineNumber ?? 0) + 1;
+        var column = (exception.BytePositionInLine ?? 0) + 1;
+        return $"malformed JSON at line {line}, column {column}: {reason.TrimEnd()}";
+    }
+}
+
+internal static class FileErrors
+{
+    public static string Describe(Exception exception) => exception switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "it does not exist",
+        UnauthorizedAccessException => "permission denied",
+        _ => exception.Message,
+    };
+}

@@ -1,0 +1,53 @@
+namespace Kb4Collector.Configuration;
+
+/// <summary>
+/// What one load of a source file or folder produced.
+/// </summary>
+/// <param name="Path">The file or folder that was loaded.</param>
+/// <param name="Files">The JSON files that were read, in load order.</param>
+/// <param name="Sources">The valid sources, in file order then order within the file.</param>
+/// <param name="Problems">Every error and warning, in file order.</param>
+/// <param name="RejectedSources">Sources that were found but refused (invalid, or a duplicate name).</param>
+/// <param name="BrokenFiles">Files that could not be read as a source envelope at all (unreadable, malformed JSON, bad envelope).</param>
+/// <param name="PathAvailable">False when <paramref name="Path"/> itself could not be found or listed.</param>
+public sealed record SourceLoadResult(
+    string Path,
+    IReadOnlyList<string> Files,
+    IReadOnlyList<SourceDefinition> Sources,
+    IReadOnlyList<ConfigProblem> Problems,
+    IReadOnlyList<RejectedSource> RejectedSources,
+    IReadOnlyList<string> BrokenFiles,
+    bool PathAvailable)
+{
+    public bool HasErrors => Problems.Any(problem => problem.IsError);
+}
+
+/// <summary>A source entry that was found in <paramref name="File"/> but not accepted. <paramref name="Name"/> is null when it had no usable name.</summary>
+public sealed record RejectedSource(string File, string? Name, string Location);
+
+/// <summary>Settings and seams for <see cref="SourceConfigLoader"/>.</summary>
+public sealed record SourceConfigLoaderOptions
+{
+    public const int MaxSourceFileBytes = 16 * 1024 * 1024;
+    public const int MaxKeyFileBytes = 64 * 1024;
+
+    /// <summary>Accept any http(s) base URL, not only the KnowBe4 regional hosts and loopback.</summary>
+    public bool AllowAnyBaseUrl { get; init; }
+
+    /// <summary>Looks up an environment variable for <c>env:NAME</c> keys; null when it is not set.</summary>
+    public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>Reads the file of a <c>file:/path</c> key (the full path is passed); IO exceptions mean it cannot be read.</summary>
+    public Func<string, string> ReadKeyFile { get; init; } = ReadKeyFileFromDisk;
+
+    private static string ReadKeyFileFromDisk(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (stream.Length > MaxKeyFileBytes)
+        {
+            throw new IOException($"it is larger than {MaxKeyFileBytes / 1024} KiB; it should hold just the key");
+        }
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Globalization;
+using Kb4Collector.Cli;
+using Kb4Collector.KnowBe4;
+
+namespace Kb4Collector.Configuration;
+
+/// <summary>
+/// <c>kb4collector validate PATH [--allow-any-base-url]</c>: loads a source file or folder without running
+/// anything. Prints one line per source found (stdout) and one line per problem (stderr); exit 0 when
+/// there is no error (warnings allowed), 2 otherwise. Keys are shown only as fingerprints.
+/// </summary>
+public static class ValidateCommand
+{
+    public static Command Create() => Create(new SourceConfigLoaderOptions());
+
+    /// <summary>With loader seams (environment, key files) for tests; <c>AllowAnyBaseUrl</c> comes from the command line.</summary>
+    internal static Command Create(SourceConfigLoaderOptions loaderOptions)
+    {
+        var pathArgument = new Argument<string>("path")
+        {
+            Description = "A source JSON file, or a folder whose *.json files are loaded (e.g. config/sources).",
+        };
+        var allowAnyBaseUrlOption = new Option<bool>("--allow-any-base-url")
+        {
+            Description = "Accept base URLs outside the KnowBe4 regional hosts (as Collector:AllowAnyBaseUrl=true does).",
+        };
+
+        var command = new Command("validate", "Check source configuration files without running them (exit 0 valid, 2 on any error).");
+        command.Arguments.Add(pathArgument);
+        command.Options.Add(allowAnyBaseUrlOption);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var path = parseResult.GetValue(pathArgument)!;
+            var loader = new SourceConfigLoader(loaderOptions with { AllowAnyBaseUrl = parseResult.GetValue(allowAnyBaseUrlOption) });
+            var result = loader.Load(path);
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            await WriteReportAsync(result, output, error, cancellationToken);
+            return result.HasErrors ? ExitCodes.Usage : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static async Task WriteReportAsync(SourceLoadResult result, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        foreach (var source in result.Sources)
+        {
+            await output.WriteLineAsync(DescribeValid(source).AsMemory(), cancellationToken);
+        }
+        foreach (var rejected in result.RejectedSources)
+        {
+            var label = rejected.Name is null ? rejected.Location : Text.Quote(rejected.Name);
+            await output.WriteLineAsync($"invalid: source {label} in {rejected.File}: see the errors".AsMemory(), cancellationToken);
+        }
+        foreach (var problem in result.Problems)
+        {
+            var severity = problem.IsError ? "error" : "warning";
+            await error.WriteLineAsync($"{severity}: {problem}".AsMemory(), cancellationToken);
+        }
+
+        var errors = result.Problems.Count(problem => problem.IsError);
+        var warnings = result.Problems.Count - errors;
+        await output.WriteLineAsync(
+            $"{Count(result.Files.Count, "file")} checked: {Count(result.Sources.Count, "valid source")}, {Count(errors, "error")}, {Count(warnings, "warning")}.".AsMemory(),
+            cancellationToken);
+    }
+
+    private static string DescribeValid(SourceDefinition source)
+    {
+        var region = KnowBe4Regions.RegionOf(source.BaseUrl);
+        var where = region is null ? source.BaseUrl.AbsoluteUri : $"{source.BaseUrl.AbsoluteUri} ({region.Value.ToString().ToUpperInvariant()})";
+        var budget = source.DailyCallBudget is { } calls
+            ? $"daily call budget {calls.ToString(CultureInfo.InvariantCulture)}"
+            : $"{source.LicensedUsers?.ToString(CultureInfo.InvariantCulture)} licensed users";
+        return $"ok: source {Text.Quote(source.Name)} in {source.SourceFile}: id {source.Id}, {where}, key {source.ApiKeyReference} (sha256 {source.ApiKeyFingerprint}), "
+            + $"{budget}, polling every {DurationParser.Format(source.PollingInterval)}, lookback {DurationParser.Format(source.InitialLookback)}, "
+            + $"backdate horizon {DurationParser.Format(source.BackdateHorizon)}"
+            + (source.SiemForward ? ", forwarded to Cloud SIEM" : "");
+    }
+
+    private static string Count(int count, string noun) =>
+        $"{count.ToString(CultureInfo.InvariantCulture)} {noun}{(count == 1 ? "" : "s")}";
+}
