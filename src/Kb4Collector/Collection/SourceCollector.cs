@@ -172,10 +172,11 @@ public sealed partial class SourceCollector
             {
                 return;
             }
-            var count = await CountAsync(DateOnly.FromDateTime(past.Day), cancellationToken);
+            var pastDay = DateOnly.FromDateTime(past.Day);
+            var count = await CountAsync(pastDay, cancellationToken);
             if (count != past.VerifiedTotal)
             {
-                Log.DayChanged(_logger, _sourceId, DateOnly.FromDateTime(past.Day), past.VerifiedTotal ?? 0, count);
+                Log.DayChanged(_logger, _sourceId, pastDay, past.VerifiedTotal ?? 0, count);
                 await ReadDayAsync(past, cancellationToken);
             }
         }
