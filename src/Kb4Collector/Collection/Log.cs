@@ -21,4 +21,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Source {SourceId}: the daily call budget is spent; collection resumes at {ResetsAt}")]
     public static partial void BudgetExhausted(ILogger logger, string sourceId, DateTimeOffset resetsAt);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Source {SourceId}: the sink refused {Count} events one by one; they are kept as dead letters")]
+    public static partial void DeadLettered(ILogger logger, string sourceId, int count);
 }
