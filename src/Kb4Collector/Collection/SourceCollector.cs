@@ -47,6 +47,7 @@ public sealed partial class SourceCollector
     private CheckpointDocument? _checkpoint;
     private int _calls;
     private int _delivered;
+    private volatile bool _stopRequested;
 
     public SourceCollector(
         string sourceId,
@@ -72,6 +73,11 @@ public sealed partial class SourceCollector
         _timeProvider = timeProvider;
         _logger = logger;
     }
+
+    /// <summary>
+    /// For shutdown: the poll under way makes no further call, delivers and commits what it already read, and returns.
+    /// </summary>
+    public void StopAfterCurrentBatch() => _stopRequested = true;
 
     /// <summary>Reads what is new since the last poll and delivers it; an empty poll is committed as progress too.</summary>
     public async Task<CollectionPollResult> PollOnceAsync(CancellationToken cancellationToken)
@@ -111,6 +117,11 @@ public sealed partial class SourceCollector
             checkpoint.LastPollAt = now.UtcDateTime;
             await FlushAsync(cancellationToken);
             return new CollectionPollResult(_calls, _delivered, Idle: _delivered == 0 && _calls == 1, BudgetResetsAt: null);
+        }
+        catch (StopRequestedException)
+        {
+            await FlushAsync(cancellationToken);
+            return new CollectionPollResult(_calls, _delivered, Idle: false, BudgetResetsAt: null);
         }
         catch (DailyBudgetExhaustedException exhausted)
         {
@@ -472,6 +483,10 @@ public sealed partial class SourceCollector
 
     private async Task<RawEventPage> FetchAsync(EventQuery query, CancellationToken cancellationToken)
     {
+        if (_stopRequested)
+        {
+            throw new StopRequestedException();
+        }
         _calls++;
         return await _fetch(query, cancellationToken);
     }
@@ -519,4 +534,6 @@ public sealed partial class SourceCollector
     private static DateTime ToDateTime(DateOnly day) => day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
 
     private static DateTimeOffset AsUtc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private sealed class StopRequestedException : Exception;
 }

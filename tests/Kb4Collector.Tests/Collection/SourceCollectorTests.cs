@@ -323,6 +323,29 @@ public sealed class SourceCollectorTests
     }
 
     [Fact]
+    public async Task StopAfterCurrentBatchEndsThePollWithWhatWasReadDeliveredAndCommitted()
+    {
+        using var bed = new CursorHarness(new CollectionOptions { InitialLookback = TimeSpan.FromDays(2), MaxBatchEvents = 100 });
+        bed.Api.AddMany(1000, Today.AddDays(-2), TimeSpan.FromDays(2));
+        bed.Api.BeforeCall = call =>
+        {
+            if (call == 4)
+            {
+                bed.Collector.StopAfterCurrentBatch();
+            }
+        };
+
+        var stopped = await bed.PollAsync();
+
+        Assert.Equal(4, stopped.Calls); // the account count and three pages; no call after the stop
+        Assert.InRange(bed.Sink.Delivered.Count, 200, 400); // what the three pages held, delivered before returning
+        bed.Api.BeforeCall = null;
+        bed.Restart();
+        await bed.PollAsync();
+        bed.AssertDeliveredExactlyOnce();
+    }
+
+    [Fact]
     public async Task RandomisedArrivalsBackdatingTiesAndDeletionsAreDeliveredExactlyOnce()
     {
         for (var seed = 1; seed <= 5; seed++)
