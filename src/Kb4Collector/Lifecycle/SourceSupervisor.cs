@@ -22,6 +22,7 @@ public sealed class SourceSupervisor
         Restart,
         UpdateConfig,
         Delete,
+        Shutdown,
     }
 
     private sealed record Command(CommandKind Kind, SourceWork? Work = null);
@@ -101,6 +102,12 @@ public sealed class SourceSupervisor
 
     /// <summary>Queues a delete: the source goes to Stopping, its stored state is removed and <see cref="RunAsync"/> returns.</summary>
     public void RequestDelete() => _commands.Writer.TryWrite(new Command(CommandKind.Delete));
+
+    /// <summary>
+    /// Queues a graceful stop for daemon shutdown: the step under way finishes, then the source goes to Stopping with
+    /// its state kept, and <see cref="RunAsync"/> returns. Cancelling <see cref="RunAsync"/>'s token instead aborts.
+    /// </summary>
+    public void RequestShutdown() => _commands.Writer.TryWrite(new Command(CommandKind.Shutdown));
 
     /// <summary>
     /// The source's loop: step, then wait until the next attempt is due or a command arrives. Returns after a
@@ -329,6 +336,10 @@ public sealed class SourceSupervisor
                     Store(() => _health.ResolveAll(_source.Id, _time.GetUtcNow()), "the resolution of health events");
                     _logger.CommandApplied(_source.Name, "delete");
                     break;
+                case CommandKind.Shutdown:
+                    ShutDown();
+                    _logger.CommandApplied(_source.Name, "shutdown");
+                    continue;
             }
 
             Persist();

@@ -15,10 +15,17 @@ public sealed class ApiKeyRateLimiters : IDisposable
     public const int QueueLimit = 10_000;
 
     private readonly TimeProvider _timeProvider;
+    private readonly int _requestsPerSecond;
     private readonly ConcurrentDictionary<string, Lazy<RollingWindowRateLimiter>> _limiters = new(StringComparer.Ordinal);
     private volatile bool _disposed;
 
-    public ApiKeyRateLimiters(TimeProvider timeProvider) => _timeProvider = timeProvider;
+    /// <param name="requestsPerSecond">KnowBe4's limit; only tests and benchmarks against the emulator raise it.</param>
+    public ApiKeyRateLimiters(TimeProvider timeProvider, int requestsPerSecond = RequestsPerSecond)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(requestsPerSecond);
+        _timeProvider = timeProvider;
+        _requestsPerSecond = requestsPerSecond;
+    }
 
     /// <summary>The limiter for the key with this <see cref="ApiKeyFingerprint"/>; the same instance on every call.</summary>
     public RateLimiter For(string keyFingerprint)
@@ -27,8 +34,8 @@ public sealed class ApiKeyRateLimiters : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _limiters.GetOrAdd(
             keyFingerprint,
-            static (_, time) => new Lazy<RollingWindowRateLimiter>(() => new RollingWindowRateLimiter(RequestsPerSecond, TimeSpan.FromSeconds(1), QueueLimit, time)),
-            _timeProvider).Value;
+            static (_, self) => new Lazy<RollingWindowRateLimiter>(() => new RollingWindowRateLimiter(self._requestsPerSecond, TimeSpan.FromSeconds(1), QueueLimit, self._timeProvider)),
+            this).Value;
     }
 
     /// <summary>A handler that paces an HttpClient through the key's limiter (put it in front of the client's primary handler).</summary>

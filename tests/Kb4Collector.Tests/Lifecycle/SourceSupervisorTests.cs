@@ -454,6 +454,33 @@ public sealed class SourceSupervisorTests : IDisposable
         Assert.Equal(SourceState.Stopping, harness.Status.State);
     }
 
+    [Fact]
+    public async Task AGracefulShutdownLetsTheStepUnderWayFinishThenStopsKeepingTheState()
+    {
+        var polling = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var work = new SourceWork(
+            _ => ValueTask.CompletedTask,
+            async _ =>
+            {
+                polling.TrySetResult();
+                await release.Task;
+                return new PollResult(TimeSpan.FromMinutes(5));
+            });
+        using var harness = Start(work: work);
+        var run = harness.Supervisor.RunAsync(TestContext.Current.CancellationToken);
+        await polling.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        harness.Supervisor.RequestShutdown();
+        Assert.False(run.IsCompleted);
+        release.SetResult();
+        await run.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal(SourceState.Stopping, harness.Status.State);
+        Assert.NotNull(harness.Status.LastSuccessAt); // the poll under way was not aborted
+        Assert.Equal(1, harness.Database.Database.GetCollection(SourceSupervisor.StatesCollectionName).Count());
+    }
+
     private SupervisorHarness Start(SupervisorOptions? options = null, SourceWork? work = null) =>
         new(_folder.Path, _time, work ?? _source.Work(), options);
 
