@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using Kb4Collector.Collection;
+using Kb4Collector.Configuration;
+using Kb4Collector.Health;
+using Kb4Collector.Lifecycle;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Kb4Collector.Daemon;
+
+/// <summary>
+/// Runs one supervisor per configured source and follows the source files: a new source starts, an edited one goes
+/// back to Pending (keeping its checkpoint when its query is the same), a removed one stops and is deleted.
+/// </summary>
+public sealed class CollectorRuntime : BackgroundService
+{
+    /// <summary>How long a shutdown waits for batches under way before it aborts them (inside the host's 30 s).</summary>
+    public static readonly TimeSpan GracefulStopTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly SourceWatcher _watcher;
+    private readonly SourceRegistry _registry;
+    private readonly CollectionServices _services;
+    private readonly HealthEventStore _health;
+    private readonly CollectorOptions _options;
+    private readonly ILogger<CollectorRuntime> _logger;
+    private readonly ConcurrentDictionary<string, RunningSource> _sources = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _abort = new();
+    private readonly TaskCompletionSource _firstLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public CollectorRuntime(
+        SourceWatcher watcher,
+        SourceRegistry registry,
+        CollectionServices services,
+        HealthEventStore health,
+        IOptions<CollectorOptions> options,
+        ILogger<CollectorRuntime> logger)
+    {
+        _watcher = watcher;
+        _registry = registry;
+        _services = services;
+        _health = health;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    public string CollectorName => _options.Name;
+
+    /// <summary>Completes once the source files were read the first time and their sources started.</summary>
+    public Task FirstLoad => _firstLoad.Task;
+
+    public HealthEventStore Health => _health;
+
+    public CollectionServices Services => _services;
+
+    public IReadOnlyList<ConfigProblem> ConfigProblems => _registry.Problems;
+
+    public IReadOnlyList<SourceView> Sources() =>
+        [.. _sources.Values.OrderBy(source => source.Definition.Name, StringComparer.OrdinalIgnoreCase).Select(View)];
+
+    public SourceView? Find(string id) => _sources.TryGetValue(id, out var source) ? View(source) : null;
+
+    /// <summary>Queues a restart on the source's own loop; false when no such source runs.</summary>
+    public bool RequestRestart(string id)
+    {
+        if (!_sources.TryGetValue(id, out var source))
+        {
+            return false;
+        }
+        source.Supervisor.RequestRestart();
+        Log.RestartRequested(_logger, source.Definition.Name);
+        return true;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _watcher.Start();
+        try
+        {
+            await foreach (var reload in _watcher.Reloads.ReadAllAsync(stoppingToken))
+            {
+                Apply(reload.Changes);
+                _firstLoad.TrySetResult();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown: StopAsync stops the sources.
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        foreach (var source in _sources.Values)
+        {
+            source.Pipeline.Collector.StopAfterCurrentBatch();
+            source.Supervisor.RequestShutdown();
+        }
+        var running = Task.WhenAll(_sources.Values.Select(source => source.Run));
+        try
+        {
+            await running.WaitAsync(GracefulStopTimeout, _services.TimeProvider, cancellationToken);
+        }
+        catch (Exception error) when (error is TimeoutException or OperationCanceledException)
+        {
+            Log.StopAborted(_logger, _sources.Count(source => !source.Value.Run.IsCompleted));
+            await _abort.CancelAsync();
+            await running.WaitAsync(TimeSpan.FromSeconds(5), _services.TimeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _abort.Dispose();
+        base.Dispose();
+    }
+
+    private void Apply(SourceChanges changes)
+    {
+        foreach (var removed in changes.Removed)
+        {
+            Remove(removed);
+        }
+        foreach (var update in changes.Updated)
+        {
+            Update(update);
+        }
+        foreach (var added in changes.Added)
+        {
+            Start(added);
+        }
+    }
+
+    private void Start(SourceDefinition definition)
+    {
+        var pipeline = CreatePipeline(definition);
+        var supervisor = new SourceSupervisor(
+            new SourceIdentity(definition.Id, definition.Name),
+            pipeline.Work,
+            _services.Database,
+            _health,
+            new SupervisorOptions { CollectorName = _options.Name },
+            _services.TimeProvider,
+            _services.LoggerFactory.CreateLogger<SourceSupervisor>());
+        var source = new RunningSource(definition, pipeline, supervisor);
+        _sources[definition.Id] = source;
+        source.Run = Task.Run(() => supervisor.RunAsync(_abort.Token));
+        Log.SourceStarted(_logger, definition.Name, definition.Id);
+    }
+
+    private void Update(SourceUpdate update)
+    {
+        if (!_sources.TryGetValue(update.Current.Id, out var source))
+        {
+            Start(update.Current);
+            return;
+        }
+        var pipeline = CreatePipeline(update.Current);
+        source.Pipeline.Collector.StopAfterCurrentBatch();
+        source.Definition = update.Current;
+        source.Pipeline = pipeline;
+        source.Supervisor.NotifyConfigUpdated(pipeline.Work);
+        Log.SourceUpdated(_logger, update.Current.Name, update.QueryChanged);
+    }
+
+    private void Remove(SourceDefinition definition)
+    {
+        if (!_sources.TryGetValue(definition.Id, out var source))
+        {
+            return;
+        }
+        source.Pipeline.Collector.StopAfterCurrentBatch();
+        source.Supervisor.RequestDelete();
+        _ = source.Run.ContinueWith(
+            _ =>
+            {
+                source.Pipeline.Collector.DeleteState();
+                _sources.TryRemove(new KeyValuePair<string, RunningSource>(definition.Id, source));
+                Log.SourceDeleted(_logger, definition.Name);
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default);
+    }
+
+    private SourcePipeline CreatePipeline(SourceDefinition definition) =>
+        new(definition, _services, _options.Name, () => _sources.Values.Count(other => other.Definition.ApiKeyFingerprint == definition.ApiKeyFingerprint));
+
+    private SourceView View(RunningSource source) => new(
+        source.Definition,
+        source.Supervisor.Status,
+        source.Pipeline.Collector.ReadCheckpoint(),
+        source.Pipeline.Quota(),
+        _services.Sink.DeadLetters.Count(source.Definition.Id));
+
+    private sealed class RunningSource(SourceDefinition definition, SourcePipeline pipeline, SourceSupervisor supervisor)
+    {
+        public SourceDefinition Definition { get; set; } = definition;
+
+        public SourcePipeline Pipeline { get; set; } = pipeline;
+
+        public SourceSupervisor Supervisor { get; } = supervisor;
+
+        public Task Run { get; set; } = Task.CompletedTask;
+    }
+}

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace Kb4Collector.Daemon;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Source \"{SourceName}\" ({SourceId}) started")]
+    public static partial void SourceStarted(ILogger logger, string sourceName, string sourceId);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "Source \"{SourceName}\" was edited (query changed: {QueryChanged}); it goes back to Pending")]
+    public static partial void SourceUpdated(ILogger logger, string sourceName, bool queryChanged);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Source \"{SourceName}\" was removed from its file; it stopped and its state was deleted")]
+    public static partial void SourceDeleted(ILogger logger, string sourceName);
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Restart of source \"{SourceName}\" requested")]
+    public static partial void RestartRequested(ILogger logger, string sourceName);
+
+    [LoggerMessage(EventId = 7005, Level = LogLevel.Warning, Message = "Shutdown: {Count} sources did not finish their batch in time and were aborted; the next start sends that batch again")]
+    public static partial void StopAborted(ILogger logger, int count);
+}

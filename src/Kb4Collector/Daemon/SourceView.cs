@@ -1,0 +1,14 @@
+using Kb4Collector.Collection;
+using Kb4Collector.Configuration;
+using Kb4Collector.Lifecycle;
+using Kb4Collector.Quota;
+
+namespace Kb4Collector.Daemon;
+
+/// <summary>Everything the admin endpoint shows of one source, read without touching its loop.</summary>
+public sealed record SourceView(
+    SourceDefinition Definition,
+    SourceStatus Status,
+    CheckpointSummary? Checkpoint,
+    QuotaStatus Quota,
+    int DeadLetters);
