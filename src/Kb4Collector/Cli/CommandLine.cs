@@ -8,6 +8,7 @@ public static class CommandLine
     public static RootCommand CreateRoot()
     {
         var root = new RootCommand("Kb4Collector: KnowBe4 User Event API collector, command-line client and emulator.");
+        root.Subcommands.Add(Emulator.EmulatorCommand.Create());
         return root;
     }
 
