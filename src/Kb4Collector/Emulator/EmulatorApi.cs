@@ -139,10 +139,9 @@ internal sealed class EmulatorApi(EmulatorState state, CancellationToken stoppin
                 await http.Body.WriteAsync(malformed, cancellationToken);
                 break;
             case ResponseMangling.Truncated:
+                // Kestrel ends a response shorter than its Content-Length by closing the connection after the bytes sent.
                 http.ContentLength = content.Length;
                 await http.Body.WriteAsync(content[..(content.Length / 2)], cancellationToken);
-                await http.Body.FlushAsync(cancellationToken);
-                context.Abort();
                 break;
             default:
                 http.ContentLength = content.Length;
