@@ -51,7 +51,7 @@ internal sealed partial class EmulatorState
             _accounts.Add(CreateAccount(scenario.Accounts[i]));
         }
         CreateBacklog();
-        foreach (var fault in scenario.Faults)
+        foreach (var fault in scenario.Faults ?? [])
         {
             AddFaultLocked(fault);
         }

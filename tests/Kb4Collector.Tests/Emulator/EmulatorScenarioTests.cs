@@ -57,6 +57,8 @@ public sealed class EmulatorScenarioTests : IDisposable
     [InlineData("""{"accounts":[]}""", "accounts must list at least one account")]
     [InlineData("""{"limits":{"requestsPerSecond":-1}}""", "limits.requestsPerSecond must be 0 (off) or more")]
     [InlineData("""{"seed": 1,""", "is invalid")]
+    [InlineData("""{"backlog":null}""", "backlog must be an object")]
+    [InlineData("""{"accounts":[{"name":" "}]}""", "accounts[0].name must not be empty")]
     public void InvalidScenarioErrorsNameTheFileAndTheField(string json, string expected)
     {
         var path = Write(json);
@@ -66,6 +68,19 @@ public sealed class EmulatorScenarioTests : IDisposable
         Assert.StartsWith(path + ": ", exception.Message, StringComparison.Ordinal);
         Assert.Contains(expected, exception.Message, StringComparison.Ordinal);
         Assert.Equal(path, exception.SourceName);
+    }
+
+    [Fact]
+    public async Task NullListsInAScenarioFileMeanEmpty()
+    {
+        var scenario = EmulatorScenario.Load(Write("""{"faults":null,"accounts":[{"name":"A","apiKeys":null}],"limits":{"requestsPerSecond":0,"callsPerSeatPerDay":0}}"""));
+        await using var emulator = await EmulatorTestHelpers.StartAsync(scenario, new FakeTimeProvider(EmulatorTestHelpers.Start));
+        using var client = EmulatorTestHelpers.Client(emulator);
+
+        var (status, _) = await client.GetJsonAsync("events");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(emulator.Accounts[0].ApiKeys[0].Generated);
     }
 
     [Fact]
