@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Kb4Collector.Benchmarks.Emulator.EmulatorPageBenchmarks).Assembly).Run(args);
