@@ -11,6 +11,7 @@ public static class CommandLine
         ApiCommands.AddTo(root);
         root.Subcommands.Add(Configuration.ValidateCommand.Create());
         root.Subcommands.Add(Emulator.EmulatorCommand.Create());
+        root.Subcommands.Add(Daemon.RunCommand.Create());
         return root;
     }
 
@@ -22,6 +23,8 @@ public static class CommandLine
         {
             Output = output ?? Console.Out,
             Error = error ?? Console.Error,
+            // The daemon needs its graceful stop (up to 20 s) after Ctrl+C; System.CommandLine's default gives 2 s.
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
         };
         if (parseResult.Errors.Count > 0)
         {

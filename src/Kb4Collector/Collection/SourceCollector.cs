@@ -435,13 +435,17 @@ public sealed partial class SourceCollector
         return _checkpoint;
     }
 
-    /// <summary>Tracks every day from the later of the first run's start and the horizon up to today; older days leave.</summary>
+    /// <summary>
+    /// Tracks every day from the later of the first run's start and the backdate horizon up to today; the first run
+    /// reads every day of its initial lookback, older ones leave once read.
+    /// </summary>
     private void RollWindow(CheckpointDocument checkpoint, DateOnly today)
     {
         var horizonStart = today.AddDays(-(int)Math.Ceiling(_options.BackdateHorizon.TotalDays));
         var startDay = DateOnly.FromDateTime(checkpoint.StartedFrom);
-        var first = startDay > horizonStart ? startDay : horizonStart;
-        foreach (var old in checkpoint.Days.Where(day => DateOnly.FromDateTime(day.Day) < first).ToList())
+        var kept = startDay > horizonStart ? startDay : horizonStart;
+        var first = checkpoint.Baselined ? kept : startDay;
+        foreach (var old in checkpoint.Days.Where(day => checkpoint.Baselined && DateOnly.FromDateTime(day.Day) < kept && day.VerifiedTotal is not null && !day.Unsettled).ToList())
         {
             checkpoint.Days.Remove(old);
             checkpoint.OutsideTotal += old.VerifiedTotal ?? 0;

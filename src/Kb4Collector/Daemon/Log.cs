@@ -18,4 +18,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7005, Level = LogLevel.Warning, Message = "Shutdown: {Count} sources did not finish their batch in time and were aborted; the next start sends that batch again")]
     public static partial void StopAborted(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 7006, Level = LogLevel.Warning, Message = "The admin endpoint listens on {Listen}, which is not a loopback address: anyone who can reach it and holds the token can restart sources")]
+    public static partial void AdminExposed(ILogger logger, string listen);
 }

@@ -199,6 +199,21 @@ public sealed class SourceCollectorTests
     }
 
     [Fact]
+    public async Task AnInitialLookbackLongerThanTheHorizonIsReadInFullOnceThenLeftBehind()
+    {
+        using var bed = new CursorHarness(new CollectionOptions { InitialLookback = TimeSpan.FromDays(20), BackdateHorizon = TimeSpan.FromDays(7) });
+        bed.Api.AddMany(600, Today.AddDays(-19), TimeSpan.FromDays(19));
+
+        await bed.PollAsync();
+        bed.AssertDeliveredExactlyOnce();
+
+        bed.Time.Advance(TimeSpan.FromMinutes(5));
+        var idle = await bed.PollAsync();
+        Assert.Equal(1, idle.Calls);
+        Assert.Equal(8, bed.Collector.ReadCheckpoint()!.Days.Count);
+    }
+
+    [Fact]
     public async Task AChangedQueryStartsCleanlyRatherThanSkipping()
     {
         using var bed = new CursorHarness();

@@ -1,0 +1,179 @@
+using Kb4Collector.Admin;
+using Kb4Collector.Collection;
+using Kb4Collector.Configuration;
+using Kb4Collector.Delivery;
+using Kb4Collector.Health;
+using Kb4Collector.Quota;
+using Kb4Collector.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Serilog;
+using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
+
+namespace Kb4Collector.Daemon;
+
+/// <summary>Composes the daemon: settings, logging, storage, the sources' runtime and the admin endpoint.</summary>
+public static class DaemonHost
+{
+    public static WebApplication Build(DaemonSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = Directory.GetCurrentDirectory(),
+            EnvironmentName = Environments.Production,
+        });
+
+        var configuration = builder.Configuration;
+        configuration.Sources.Clear();
+        configuration.AddJsonFile(Path.GetFullPath(settings.SettingsFile ?? DaemonSettings.DefaultSettingsFile), optional: settings.SettingsFile is null, reloadOnChange: false);
+        configuration.AddEnvironmentVariables();
+        var flags = new Dictionary<string, string?>(settings.Values);
+        if (settings.SourcesPath is not null)
+        {
+            flags["Collector:SourcesPath"] = settings.SourcesPath;
+        }
+        if (settings.DataDirectory is not null)
+        {
+            flags["Collector:DataDirectory"] = settings.DataDirectory;
+        }
+        configuration.AddInMemoryCollection(flags);
+        configuration.AddCommandLine([.. settings.Overrides]);
+
+        var options = configuration.GetSection(CollectorOptions.SectionName).Get<CollectorOptions>() ?? new CollectorOptions();
+        var problems = Validate(options);
+        if (problems.Count > 0)
+        {
+            throw new DaemonConfigurationException(problems);
+        }
+        var listen = ListenAddress.TryParse(options.Admin.Listen, out var address, out _) ? address : throw new DaemonConfigurationException(["Collector:Admin:Listen is not host:port."]);
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext();
+            var output = settings.LogOutput;
+            if (settings.JsonLogs)
+            {
+                if (output is null)
+                {
+                    logger.WriteTo.Console(new CompactJsonFormatter());
+                }
+                else
+                {
+                    logger.WriteTo.Sink(new TextWriterLogSink(new CompactJsonFormatter(), output));
+                }
+            }
+            else if (output is null)
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                logger.WriteTo.Sink(new TextWriterLogSink(new MessageTemplateTextFormatter("[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}", System.Globalization.CultureInfo.InvariantCulture), output));
+            }
+        });
+        builder.Host.UseSystemd();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            if (listen.Address is { } ip)
+            {
+                kestrel.Listen(ip, listen.Port);
+            }
+            else
+            {
+                kestrel.ListenLocalhost(listen.Port);
+            }
+        });
+
+        builder.Services.AddOptions<CollectorOptions>().Bind(configuration.GetSection(CollectorOptions.SectionName)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<CollectorOptions>, CollectorOptionsValidator>();
+        AddCollector(builder.Services, settings, options, dataDirectory);
+
+        var app = builder.Build();
+        if (!listen.IsLoopback)
+        {
+            Log.AdminExposed(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DaemonHost)), listen.ToString());
+        }
+        AdminEndpoints.Map(app);
+        return app;
+    }
+
+    private static void AddCollector(IServiceCollection services, DaemonSettings settings, CollectorOptions options, string dataDirectory)
+    {
+        var time = settings.TimeProvider;
+        services.AddSingleton(time);
+        services.AddSingleton(_ => CollectorDatabase.Open(dataDirectory));
+        services.AddSingleton(_ => AdminToken.Resolve(options.Admin.Token, dataDirectory));
+        services.AddSingleton(sp => new HealthEventStore(sp.GetRequiredService<CollectorDatabase>()));
+        services.AddSingleton(sp => new CallLedger(sp.GetRequiredService<CollectorDatabase>(), time));
+        services.AddSingleton(sp => new NotBeforeStore(sp.GetRequiredService<CollectorDatabase>(), time));
+        services.AddSingleton(_ => new ApiKeyRateLimiters(time, settings.KnowBe4RequestsPerSecond));
+        services.AddSingleton(sp => new HttpLogSink(
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
+            SinkOptionsFrom(options.Sink),
+            time,
+            sp.GetRequiredService<CollectorDatabase>(),
+            sp.GetRequiredService<ILogger<HttpLogSink>>()));
+        services.AddSingleton(sp => new CollectionServices(
+            sp.GetRequiredService<CollectorDatabase>(),
+            sp.GetRequiredService<HttpLogSink>(),
+            sp.GetRequiredService<ApiKeyRateLimiters>(),
+            sp.GetRequiredService<CallLedger>(),
+            sp.GetRequiredService<NotBeforeStore>(),
+            new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = System.Net.DecompressionMethods.All },
+            time,
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(_ => new SourceConfigLoader(new SourceConfigLoaderOptions { AllowAnyBaseUrl = options.AllowAnyBaseUrl }));
+        services.AddSingleton<SourceRegistry>();
+        services.AddSingleton(sp => new SourceWatcher(
+            options.SourcesPath,
+            sp.GetRequiredService<SourceConfigLoader>(),
+            sp.GetRequiredService<SourceRegistry>(),
+            time,
+            sp.GetRequiredService<ILogger<SourceWatcher>>(),
+            new SourceWatcherOptions { RescanInterval = TimeSpan.FromSeconds(options.SourcesRescanSeconds) }));
+        services.AddSingleton<CollectorRuntime>();
+        services.AddHostedService(sp => sp.GetRequiredService<CollectorRuntime>());
+    }
+
+    private static List<string> Validate(CollectorOptions options)
+    {
+        var problems = new List<string>();
+        var result = new CollectorOptionsValidator().Validate(null, options);
+        if (result.Failed)
+        {
+            problems.AddRange(result.Failures);
+        }
+        if (string.IsNullOrWhiteSpace(options.Sink.Url))
+        {
+            problems.Add("Collector:Sink:Url is not set: give the HTTP log endpoint the events go to (for example Collector__Sink__Url=https://… in the environment).");
+        }
+        else if (problems.Count == 0)
+        {
+            problems.AddRange(SinkOptionsFrom(options.Sink).Validate().Select(error => $"Collector:Sink:{error.Field}: {error.Reason}"));
+        }
+        return problems;
+    }
+
+    private static SinkOptions SinkOptionsFrom(SinkOptionsSection sink) => new()
+    {
+        Url = new Uri(sink.Url!, UriKind.Absolute),
+        Format = sink.Format.Trim().ToLowerInvariant() switch
+        {
+            SinkOptionsSection.SplunkHecFormat => SinkFormat.SplunkHec,
+            SinkOptionsSection.NdjsonFormat => SinkFormat.Ndjson,
+            _ => SinkFormat.Sumo,
+        },
+        Token = string.IsNullOrEmpty(sink.Token) ? null : sink.Token,
+        Gzip = sink.Compress,
+    };
+}

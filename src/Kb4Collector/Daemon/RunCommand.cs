@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Kb4Collector.Cli;
+
+namespace Kb4Collector.Daemon;
+
+/// <summary><c>kb4collector run</c>: the daemon, until Ctrl+C or SIGTERM.</summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string?>("--config") { Description = "A source file or a folder of *.json source files (Collector:SourcesPath; default config/sources)" };
+        var data = new Option<string?>("--data") { Description = "Data directory: checkpoint database and admin.token (Collector:DataDirectory; default data)" };
+        var settings = new Option<string?>("--settings") { Description = $"Collector-wide settings file (default {DaemonSettings.DefaultSettingsFile})" };
+        var logFormat = new Option<string>("--log-format") { Description = "text (readable, default) or json (compact JSON lines)", DefaultValueFactory = _ => "text" };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var command = new Command("run", "Run the collector daemon. Any setting can be given as --Collector:Sink:Url=… after the options.")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        command.Options.Add(config);
+        command.Options.Add(data);
+        command.Options.Add(settings);
+        command.Options.Add(logFormat);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var daemonSettings = new DaemonSettings
+            {
+                SourcesPath = parseResult.GetValue(config),
+                DataDirectory = parseResult.GetValue(data),
+                SettingsFile = parseResult.GetValue(settings),
+                JsonLogs = parseResult.GetValue(logFormat) == "json",
+                Overrides = [.. parseResult.UnmatchedTokens],
+            };
+            return await RunAsync(daemonSettings, parseResult.InvocationConfiguration.Error, cancellationToken);
+        });
+        return command;
+    }
+
+    public static async Task<int> RunAsync(DaemonSettings settings, TextWriter error, CancellationToken cancellationToken)
+    {
+        Microsoft.AspNetCore.Builder.WebApplication app;
+        try
+        {
+            app = DaemonHost.Build(settings);
+        }
+        catch (Exception problem) when (problem is DaemonConfigurationException or FileNotFoundException or InvalidDataException or FormatException)
+        {
+            await error.WriteLineAsync("error: " + problem.Message);
+            return ExitCodes.Usage;
+        }
+
+        await using (app)
+        {
+            try
+            {
+                await app.RunAsync(cancellationToken);
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
+            {
+                await error.WriteLineAsync("error: " + invalid.Message);
+                return ExitCodes.Usage;
+            }
+        }
+        return ExitCodes.Success;
+    }
+}
