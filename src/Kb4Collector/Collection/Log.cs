@@ -13,7 +13,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Source {SourceId}: day {Day} changed while read (attempt {Attempt}: {Distinct} distinct events, {Total} reported)")]
     public static partial void DayChangedWhileRead(ILogger logger, string sourceId, DateOnly day, int attempt, int distinct, long total);
 
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Source {SourceId}: {Change} events created or deleted before the backdate horizon are not collected")]
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Source {SourceId}: the account's event count moved by {Change} outside the tracked days (events older than the backdate horizon created or deleted, or the first run's count catching up with arrivals during its reads)")]
     public static partial void ChangeOutsideHorizon(ILogger logger, string sourceId, long change);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Source {SourceId}: stored checkpoint (version {Version}) was for another query; starting cleanly")]

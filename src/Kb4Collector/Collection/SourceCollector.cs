@@ -69,7 +69,6 @@ public sealed partial class SourceCollector
         _database = database.Database;
         _checkpoints = _database.GetCollection<CheckpointDocument>(CheckpointDocument.Collection);
         _seenChunks = _database.GetCollection<SeenChunkDocument>(SeenChunkDocument.Collection);
-        _seenChunks.EnsureIndex(chunk => chunk.SourceId);
         _timeProvider = timeProvider;
         _logger = logger;
     }

@@ -15,9 +15,34 @@ public sealed class CollectorDatabase : IDisposable
         // Dates come back as UTC, not converted to the machine's local time.
         database.UtcDate = true;
         Database = database;
+        foreach (var name in s_collections.Where(name => !database.CollectionExists(name)))
+        {
+            // LiteDB has no "create collection": the first write creates it, and the collection stays once emptied.
+            var collection = database.GetCollection(name);
+            var placeholder = collection.Insert(new BsonDocument { ["created"] = true });
+            collection.Delete(placeholder);
+        }
+        database.GetCollection(Collection.SeenChunkDocument.Collection).EnsureIndex(nameof(Collection.SeenChunkDocument.SourceId));
     }
 
     public LiteDatabase Database { get; }
+
+    /// <summary>
+    /// Every collection of the file. They are created when the file is opened: LiteDB 5 can fail a read that races
+    /// with the creation of its collection ("page type must be collection page", litedb-org/LiteDB#2792) and then
+    /// closes the whole database, so no collection may be created first while sources already run.
+    /// </summary>
+    private static readonly string[] s_collections =
+    [
+        Collection.CheckpointDocument.Collection,
+        Collection.SeenChunkDocument.Collection,
+        Lifecycle.SourceSupervisor.StatesCollectionName,
+        Health.HealthEventStore.CollectionName,
+        Quota.CallLedger.DaysCollection,
+        Quota.CallLedger.HistoryCollection,
+        Quota.NotBeforeStore.CollectionName,
+        Delivery.DeadLetterStore.CollectionName,
+    ];
 
     /// <summary>Opens (or creates) the database file in <paramref name="dataDirectory"/>.</summary>
     public static CollectorDatabase Open(string dataDirectory)
