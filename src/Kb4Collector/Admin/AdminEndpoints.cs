@@ -1,17 +1,40 @@
 using Kb4Collector.Daemon;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Kb4Collector.Admin;
 
-/// <summary>The local admin endpoint (DESIGN.md §8). Everything but the probes needs the bearer token.</summary>
+/// <summary>
+/// The local admin endpoint (DESIGN.md §8). Everything but the probes needs the bearer token; errors are Sumo's
+/// <c>{"status","code","message"}</c>. The routes live by area: <see cref="SourceEndpoints"/>,
+/// <see cref="HealthEndpoints"/>, <see cref="AdminMetrics"/> and <see cref="StatusPage"/>.
+/// </summary>
 public static class AdminEndpoints
 {
     public static void Map(WebApplication app)
     {
+        ArgumentNullException.ThrowIfNull(app);
         var token = app.Services.GetRequiredService<AdminToken>();
         var runtime = app.Services.GetRequiredService<CollectorRuntime>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminEndpoints));
+        var startedAt = runtime.Services.TimeProvider.GetUtcNow();
+        AdminStorage.CreateCollectionsItReads(runtime.Services.Database);
+
+        // Unmatched routes and methods get Sumo's error body too; responses that wrote their own body are left alone.
+        app.UseStatusCodePages(async context =>
+        {
+            var response = context.HttpContext.Response;
+            var (code, message) = response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => ("notfound", "No such route: see /api/v1/collectors/local and /api/v1/healthEvents."),
+                StatusCodes.Status405MethodNotAllowed => ("method.unsupported", "This route does not take that method."),
+                _ => ("error", ReasonPhrases.GetReasonPhrase(response.StatusCode)),
+            };
+            await response.WriteAsJsonAsync(new AdminError(response.StatusCode, code, message), AdminJsonContext.Default.AdminError);
+        });
 
         app.Use(async (context, next) =>
         {
@@ -30,5 +53,10 @@ public static class AdminEndpoints
         app.MapGet("/readyz", () => runtime.FirstLoad.IsCompletedSuccessfully
             ? Results.Text("ready\n")
             : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        SourceEndpoints.Map(app, runtime, startedAt, logger);
+        HealthEndpoints.Map(app, runtime.Health);
+        AdminMetrics.Map(app, new AdminMetrics(runtime));
+        StatusPage.Map(app, runtime, startedAt);
     }
 }

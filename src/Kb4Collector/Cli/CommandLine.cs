@@ -12,6 +12,7 @@ public static class CommandLine
         root.Subcommands.Add(Configuration.ValidateCommand.Create());
         root.Subcommands.Add(Emulator.EmulatorCommand.Create());
         root.Subcommands.Add(Daemon.RunCommand.Create());
+        Admin.AdminCommands.AddTo(root);
         return root;
     }
 
