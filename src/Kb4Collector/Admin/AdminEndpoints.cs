@@ -21,7 +21,6 @@ public static class AdminEndpoints
         var runtime = app.Services.GetRequiredService<CollectorRuntime>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminEndpoints));
         var startedAt = runtime.Services.TimeProvider.GetUtcNow();
-        AdminStorage.CreateCollectionsItReads(runtime.Services.Database);
 
         // Unmatched routes and methods get Sumo's error body too; responses that wrote their own body are left alone.
         app.UseStatusCodePages(async context =>

@@ -17,10 +17,8 @@ public sealed class CollectorDatabase : IDisposable
         Database = database;
         foreach (var name in s_collections.Where(name => !database.CollectionExists(name)))
         {
-            // LiteDB has no "create collection": the first write creates it, and the collection stays once emptied.
-            var collection = database.GetCollection(name);
-            var placeholder = collection.Insert(new BsonDocument { ["created"] = true });
-            collection.Delete(placeholder);
+            // LiteDB has no "create collection": an insert of nothing creates it without a document.
+            database.GetCollection(name).Insert(Array.Empty<BsonDocument>());
         }
         database.GetCollection(Collection.SeenChunkDocument.Collection).EnsureIndex(nameof(Collection.SeenChunkDocument.SourceId));
     }
