@@ -10,6 +10,7 @@ public static class CommandLine
         var root = new RootCommand("Kb4Collector: KnowBe4 User Event API collector, command-line client and emulator.");
         ApiCommands.AddTo(root);
         root.Subcommands.Add(Configuration.ValidateCommand.Create());
+        root.Subcommands.Add(Configuration.SourceTestCommand.Create());
         root.Subcommands.Add(Emulator.EmulatorCommand.Create());
         root.Subcommands.Add(Daemon.RunCommand.Create());
         return root;
