@@ -13,6 +13,7 @@ public static class CommandLine
         root.Subcommands.Add(Configuration.SourceTestCommand.Create());
         root.Subcommands.Add(Emulator.EmulatorCommand.Create());
         root.Subcommands.Add(Daemon.RunCommand.Create());
+        root.Subcommands.Add(Demo.DemoCommand.Create());
         return root;
     }
 
