@@ -24,6 +24,9 @@ public static class DemoRunner
     private static readonly TimeSpan FirstLoadTimeout = TimeSpan.FromSeconds(10);
     private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>Two demos in one process (tests run them in parallel) must not both find 7380 free and then race to bind it.</summary>
+    private static readonly SemaphoreSlim AdminPortGate = new(1, 1);
+
     /// <returns>0 when every expected event arrived exactly once, 1 otherwise.</returns>
     public static async Task<int> RunAsync(DemoOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -46,22 +49,10 @@ public static class DemoRunner
             await using var emulator = await KnowBe4Emulator.StartAsync(new EmulatorOptions { Scenario = DemoScenario.Emulator, Url = "http://127.0.0.1:0" }, cancellationToken);
             await using var receiver = await DemoReceiver.StartAsync(paths.EventsFile, cancellationToken);
             await File.WriteAllTextAsync(paths.SourceFile, DemoScenario.SourceFile(emulator.BaseUrl, emulator.ApiKey), cancellationToken);
-            var preferredPortFree = IsFree(DemoOptions.PreferredAdminPort);
-            var settings = Settings(receiver.Url, preferredPortFree ? DemoOptions.PreferredAdminPort : 0);
-            await WriteSettingsFileAsync(paths, settings, cancellationToken);
-
             await using var log = new StreamWriter(paths.DaemonLog, append: false);
-            var app = DaemonHost.Build(new DaemonSettings
-            {
-                SettingsFile = paths.SettingsFile,
-                SourcesPath = paths.SourcesFolder,
-                DataDirectory = paths.DataDirectory,
-                Values = settings,
-                LogOutput = log,
-            });
+            var (app, preferredPortFree) = await StartDaemonAsync(paths, receiver.Url, log, cancellationToken);
             await using (app)
             {
-                await app.StartAsync(cancellationToken);
                 up = true;
                 var run = new DemoSession(options, paths, console, emulator, receiver, app, preferredPortFree);
                 return await run.RunAsync(cancellationToken);
@@ -77,6 +68,42 @@ public static class DemoRunner
             await console.EndProgressAsync();
             await error.WriteLineAsync($"error: the demo {(up ? "failed" : "could not start")}: {problem.Message}");
             return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>Builds and starts the daemon, its admin endpoint on 7380 when that port is free, else on a free port.</summary>
+    private static async Task<(WebApplication App, bool PreferredPortFree)> StartDaemonAsync(DemoPaths paths, Uri sinkUrl, TextWriter log, CancellationToken cancellationToken)
+    {
+        await AdminPortGate.WaitAsync(cancellationToken);
+        try
+        {
+            var preferredPortFree = IsFree(DemoOptions.PreferredAdminPort);
+            var settings = Settings(sinkUrl, preferredPortFree ? DemoOptions.PreferredAdminPort : 0);
+            await WriteSettingsFileAsync(paths, settings, cancellationToken);
+            var app = DaemonHost.Build(new DaemonSettings
+            {
+                SettingsFile = paths.SettingsFile,
+                SourcesPath = paths.SourcesFolder,
+                DataDirectory = paths.DataDirectory,
+                Values = settings,
+                LogOutput = log,
+            });
+            try
+            {
+                await app.StartAsync(cancellationToken);
+                return (app, preferredPortFree);
+            }
+            catch
+            {
+                // The host starts the collector before Kestrel binds: stop what already runs before giving up.
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await app.DisposeAsync();
+                throw;
+            }
+        }
+        finally
+        {
+            AdminPortGate.Release();
         }
     }
 

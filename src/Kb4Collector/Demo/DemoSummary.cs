@@ -89,7 +89,7 @@ internal static class DemoSummary
             await console.LineAsync(Invariant($"              expected: every event of the collected window that existed when the last complete poll began ({pollStart:HH:mm:ss} UTC)"));
             if (comparison.AlsoDelivered > 0)
             {
-                await console.LineAsync(Invariant($"              {comparison.AlsoDelivered:N0} more arrived while that poll ran and were delivered too"));
+                await console.LineAsync(Invariant($"              {comparison.AlsoDelivered:N0} more arrived while that poll ran and {(comparison.AlsoDelivered == 1 ? "was" : "were")} delivered too"));
             }
         }
         else
