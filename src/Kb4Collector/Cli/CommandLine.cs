@@ -10,9 +10,11 @@ public static class CommandLine
         var root = new RootCommand("Kb4Collector: KnowBe4 User Event API collector, command-line client and emulator.");
         ApiCommands.AddTo(root);
         root.Subcommands.Add(Configuration.ValidateCommand.Create());
+        root.Subcommands.Add(Configuration.SourceTestCommand.Create());
         root.Subcommands.Add(Emulator.EmulatorCommand.Create());
         root.Subcommands.Add(Daemon.RunCommand.Create());
         Admin.AdminCommands.AddTo(root);
+        root.Subcommands.Add(Demo.DemoCommand.Create());
         return root;
     }
 
