@@ -68,6 +68,8 @@ public sealed class CollectorRuntime : BackgroundService
             return false;
         }
         source.Supervisor.RequestRestart();
+        // A key kept in a file or the environment may have been fixed without the source file changing: read again.
+        _watcher.RequestReload();
         Log.RestartRequested(_logger, source.Definition.Name);
         return true;
     }

@@ -93,6 +93,16 @@ internal sealed class DaemonHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>An HttpClient on the daemon's admin endpoint, with its token.</summary>
+    public HttpClient AdminClient()
+    {
+        var address = _app!.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        var client = new HttpClient { BaseAddress = new Uri(address) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _app.Services.GetRequiredService<Kb4Collector.Admin.AdminToken>().Value);
+        return client;
+    }
+
     public SourceView? Source(string name) => Runtime.Sources().FirstOrDefault(source => source.Definition.Name == name);
 
     public Task UntilStateAsync(string name, SourceState state) =>

@@ -101,6 +101,29 @@ public sealed class DaemonHostTests
     }
 
     [Fact]
+    public async Task ARestartThroughTheAdminEndpointBringsAThirdPartyConfigErrorBackToCollecting()
+    {
+        await using var daemon = await DaemonHarness.StartAsync();
+        var revoked = daemon.Emulator.AddFault(new Kb4Collector.Emulator.EmulatorFault { Kind = Kb4Collector.Emulator.EmulatorFaultKind.KeyRevoked });
+        daemon.WriteSource("us.json", "KnowBe4 US");
+        await daemon.StartDaemonAsync();
+        await daemon.UntilStateAsync("KnowBe4 US", SourceState.Error);
+        Assert.Equal(ErrorClass.ThirdPartyConfig, daemon.Source("KnowBe4 US")!.Status.ErrorClass);
+
+        daemon.Emulator.RemoveFault(revoked); // the key works again at KnowBe4; the file did not change
+        var id = daemon.Source("KnowBe4 US")!.Definition.Id;
+        using var admin = daemon.AdminClient();
+        using var accepted = await admin.PostAsync($"/api/v1/collectors/local/sources/{id}/action/restart", null, TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, accepted.StatusCode);
+        await daemon.UntilStateAsync("KnowBe4 US", SourceState.Collecting);
+        await daemon.UntilAllDeliveredAsync();
+
+        admin.DefaultRequestHeaders.Authorization = null;
+        using var anonymous = await admin.PostAsync($"/api/v1/collectors/local/sources/{id}/action/restart", null, TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
     public async Task NoKeyAppearsInAnyLogLine()
     {
         await using var daemon = await DaemonHarness.StartAsync();
