@@ -20,28 +20,11 @@ public static class SourceTestCommand
     public static Command Create() => Create(new SourceConfigLoaderOptions());
 
     /// <summary>With loader seams (environment, key files) for tests; <c>AllowAnyBaseUrl</c> comes from the command line.</summary>
-    internal static Command Create(SourceConfigLoaderOptions loaderOptions)
-    {
-        var pathArgument = new Argument<string>("path")
-        {
-            Description = "A source JSON file, or a folder whose *.json files are loaded (e.g. config/sources).",
-        };
-        var allowAnyBaseUrlOption = new Option<bool>("--allow-any-base-url")
-        {
-            Description = "Accept base URLs outside the KnowBe4 regional hosts (as Collector:AllowAnyBaseUrl=true does).",
-        };
-
-        var command = new Command("test", "Make one authenticated KnowBe4 call per source and report success or the reason (exit 0 all ok, 1 any failed, 2 config errors).");
-        command.Arguments.Add(pathArgument);
-        command.Options.Add(allowAnyBaseUrlOption);
-        command.SetAction(async (parseResult, cancellationToken) =>
-        {
-            var loader = new SourceConfigLoader(loaderOptions with { AllowAnyBaseUrl = parseResult.GetValue(allowAnyBaseUrlOption) });
-            var result = loader.Load(parseResult.GetValue(pathArgument)!);
-            return await RunAsync(result, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error, cancellationToken);
-        });
-        return command;
-    }
+    internal static Command Create(SourceConfigLoaderOptions loaderOptions) => SourceFileCommand.Create(
+        "test",
+        "Make one authenticated KnowBe4 call per source and report success or the reason (exit 0 all ok, 1 any failed, 2 config errors).",
+        loaderOptions,
+        RunAsync);
 
     internal static async Task<int> RunAsync(SourceLoadResult result, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {

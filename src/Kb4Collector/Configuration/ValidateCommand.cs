@@ -15,32 +15,15 @@ public static class ValidateCommand
     public static Command Create() => Create(new SourceConfigLoaderOptions());
 
     /// <summary>With loader seams (environment, key files) for tests; <c>AllowAnyBaseUrl</c> comes from the command line.</summary>
-    internal static Command Create(SourceConfigLoaderOptions loaderOptions)
-    {
-        var pathArgument = new Argument<string>("path")
+    internal static Command Create(SourceConfigLoaderOptions loaderOptions) => SourceFileCommand.Create(
+        "validate",
+        "Check source configuration files without running them (exit 0 valid, 2 on any error).",
+        loaderOptions,
+        async (result, output, error, cancellationToken) =>
         {
-            Description = "A source JSON file, or a folder whose *.json files are loaded (e.g. config/sources).",
-        };
-        var allowAnyBaseUrlOption = new Option<bool>("--allow-any-base-url")
-        {
-            Description = "Accept base URLs outside the KnowBe4 regional hosts (as Collector:AllowAnyBaseUrl=true does).",
-        };
-
-        var command = new Command("validate", "Check source configuration files without running them (exit 0 valid, 2 on any error).");
-        command.Arguments.Add(pathArgument);
-        command.Options.Add(allowAnyBaseUrlOption);
-        command.SetAction(async (parseResult, cancellationToken) =>
-        {
-            var path = parseResult.GetValue(pathArgument)!;
-            var loader = new SourceConfigLoader(loaderOptions with { AllowAnyBaseUrl = parseResult.GetValue(allowAnyBaseUrlOption) });
-            var result = loader.Load(path);
-            var output = parseResult.InvocationConfiguration.Output;
-            var error = parseResult.InvocationConfiguration.Error;
             await WriteReportAsync(result, output, error, cancellationToken);
             return result.HasErrors ? ExitCodes.Usage : ExitCodes.Success;
         });
-        return command;
-    }
 
     private static async Task WriteReportAsync(SourceLoadResult result, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {

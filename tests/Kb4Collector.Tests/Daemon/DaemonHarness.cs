@@ -31,7 +31,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
     public string DataFolder => Path.Combine(_root, "data");
 
     /// <summary>Every line the daemon logged, across restarts.</summary>
-    public SynchronizedWriter Log { get; } = new();
+    public LockedStringWriter Log { get; } = new();
 
     public CollectorRuntime Runtime => _app!.Services.GetRequiredService<CollectorRuntime>();
 
@@ -118,43 +118,6 @@ internal sealed class DaemonHarness : IAsyncDisposable
         await Sink.DisposeAsync();
         await Emulator.DisposeAsync();
         Directory.Delete(_root, recursive: true);
-    }
-}
-
-internal sealed class SynchronizedWriter : StringWriter
-{
-    private readonly Lock _gate = new();
-
-    public override void Write(char value)
-    {
-        lock (_gate)
-        {
-            base.Write(value);
-        }
-    }
-
-    public override void Write(string? value)
-    {
-        lock (_gate)
-        {
-            base.Write(value);
-        }
-    }
-
-    public override void Write(char[] buffer, int index, int count)
-    {
-        lock (_gate)
-        {
-            base.Write(buffer, index, count);
-        }
-    }
-
-    public override string ToString()
-    {
-        lock (_gate)
-        {
-            return base.ToString();
-        }
     }
 }
 

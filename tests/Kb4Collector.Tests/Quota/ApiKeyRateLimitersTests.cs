@@ -36,7 +36,7 @@ public sealed class ApiKeyRateLimitersTests
         Assert.Same(sourceOne, sourceTwo);
         Assert.All(first, lease => Assert.True(lease.IsAcquired));
         Assert.Equal(1, second.Count(task => task.IsCompleted));
-        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(ApiKeyRateLimiters.Window);
         Assert.All(second, task => Assert.True(task.IsCompletedSuccessfully));
     }
 
@@ -70,7 +70,7 @@ public sealed class ApiKeyRateLimitersTests
         Assert.Equal(4, server.Count);
         Assert.Equal(2, limiter.GetStatistics()!.CurrentQueuedCount);
 
-        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(ApiKeyRateLimiters.Window);
         await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(10), Ct);
         Assert.Equal(6, server.Count);
     }
