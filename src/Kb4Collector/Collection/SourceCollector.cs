@@ -435,12 +435,16 @@ public sealed partial class SourceCollector
         return _checkpoint;
     }
 
-    /// <summary>Tracks every day from the later of the first run's start and the horizon up to today; older days leave.</summary>
+    /// <summary>
+    /// Tracks every day from the later of the first run's start and the horizon up to today; older days leave. Until
+    /// the first run is complete it reaches back to its start even beyond the horizon: an initial lookback longer than
+    /// the horizon is collected once, and only then watched no further.
+    /// </summary>
     private void RollWindow(CheckpointDocument checkpoint, DateOnly today)
     {
         var horizonStart = today.AddDays(-(int)Math.Ceiling(_options.BackdateHorizon.TotalDays));
         var startDay = DateOnly.FromDateTime(checkpoint.StartedFrom);
-        var first = startDay > horizonStart ? startDay : horizonStart;
+        var first = startDay > horizonStart || !checkpoint.Baselined ? startDay : horizonStart;
         foreach (var old in checkpoint.Days.Where(day => DateOnly.FromDateTime(day.Day) < first).ToList())
         {
             checkpoint.Days.Remove(old);
