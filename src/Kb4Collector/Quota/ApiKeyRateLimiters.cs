@@ -5,11 +5,18 @@ namespace Kb4Collector.Quota;
 
 /// <summary>
 /// One KnowBe4 pacing limiter per API key (by fingerprint), shared by every source and command in the process that
-/// uses the key: KnowBe4 allows 4 requests per second per account.
+/// uses the key: KnowBe4 allows 4 requests per second per account; the limiter grants 4 per <see cref="Window"/>.
 /// </summary>
 public sealed class ApiKeyRateLimiters : IDisposable
 {
     public const int RequestsPerSecond = 4;
+
+    /// <summary>
+    /// The pacing window: a second and a margin. KnowBe4 counts requests as they arrive, and permits granted exactly a
+    /// second apart do not leave exactly a second apart (each request is sent a moment after its grant, a moment that
+    /// varies by a millisecond or more); the margin keeps any five consecutive requests more than a second apart.
+    /// </summary>
+    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1050);
 
     /// <summary>Waiters beyond this many are refused at once instead of queueing without bound.</summary>
     public const int QueueLimit = 10_000;
@@ -34,7 +41,7 @@ public sealed class ApiKeyRateLimiters : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _limiters.GetOrAdd(
             keyFingerprint,
-            static (_, self) => new Lazy<RollingWindowRateLimiter>(() => new RollingWindowRateLimiter(self._requestsPerSecond, TimeSpan.FromSeconds(1), QueueLimit, self._timeProvider)),
+            static (_, self) => new Lazy<RollingWindowRateLimiter>(() => new RollingWindowRateLimiter(self._requestsPerSecond, Window, QueueLimit, self._timeProvider)),
             this).Value;
     }
 

@@ -22,6 +22,23 @@ public sealed class ApiKeyRateLimitersTests
     }
 
     [Fact]
+    public async Task TheWindowKeepsAMarginOverOneSecond()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var limiters = new ApiKeyRateLimiters(time);
+        var limiter = limiters.For(ApiKeyFingerprint.Of("key-a"));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => limiter.AcquireAsync(1, Ct).AsTask()));
+
+        var fifth = limiter.AcquireAsync(1, Ct).AsTask();
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(fifth.IsCompleted);
+        time.Advance(ApiKeyRateLimiters.Window - TimeSpan.FromSeconds(1));
+
+        Assert.True((await fifth).IsAcquired);
+        Assert.InRange(ApiKeyRateLimiters.Window, TimeSpan.FromMilliseconds(1010), TimeSpan.FromMilliseconds(1100));
+    }
+
+    [Fact]
     public async Task SourcesWithTheSameKeyShareOneLimiter()
     {
         var time = new FakeTimeProvider(Start);
@@ -36,7 +53,7 @@ public sealed class ApiKeyRateLimitersTests
         Assert.Same(sourceOne, sourceTwo);
         Assert.All(first, lease => Assert.True(lease.IsAcquired));
         Assert.Equal(1, second.Count(task => task.IsCompleted));
-        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(ApiKeyRateLimiters.Window);
         Assert.All(second, task => Assert.True(task.IsCompletedSuccessfully));
     }
 
@@ -70,7 +87,7 @@ public sealed class ApiKeyRateLimitersTests
         Assert.Equal(4, server.Count);
         Assert.Equal(2, limiter.GetStatistics()!.CurrentQueuedCount);
 
-        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(ApiKeyRateLimiters.Window);
         await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(10), Ct);
         Assert.Equal(6, server.Count);
     }
