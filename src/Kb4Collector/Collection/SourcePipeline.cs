@@ -87,7 +87,15 @@ public sealed class SourcePipeline
             }
         }
 
-        var result = await Collector.PollOnceAsync(cancellationToken);
+        CollectionPollResult result;
+        try
+        {
+            result = await Collector.PollOnceAsync(cancellationToken);
+        }
+        finally
+        {
+            _services.Ledger.Flush();
+        }
         var after = _services.TimeProvider.GetUtcNow();
         if (result.BudgetResetsAt is { } resetsAt)
         {
