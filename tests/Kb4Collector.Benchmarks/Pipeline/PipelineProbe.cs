@@ -15,7 +15,7 @@ public static class PipelineProbe
 
     public static async Task<int?> TryRunAsync(string[] args)
     {
-        if (args.Length == 0)
+        if (args.Length == 0 || args[0] is not ("--drain" or "--memory" or ServePeers))
         {
             return null;
         }
@@ -24,8 +24,7 @@ public static class PipelineProbe
         {
             "--drain" => await DrainAsync(events),
             "--memory" => await MemoryAsync(events),
-            ServePeers => await ServePeersAsync(events),
-            _ => null,
+            _ => await ServePeersAsync(events),
         };
     }
 
