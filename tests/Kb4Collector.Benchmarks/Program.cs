@@ -1,3 +1,9 @@
 using BenchmarkDotNet.Running;
+using Kb4Collector.Benchmarks.Pipeline;
 
-BenchmarkSwitcher.FromAssembly(typeof(Kb4Collector.Benchmarks.Emulator.EmulatorPageBenchmarks).Assembly).Run(args);
+if (await PipelineProbe.TryRunAsync(args) is { } exitCode)
+{
+    return exitCode;
+}
+BenchmarkSwitcher.FromAssembly(typeof(PipelineBenchmarks).Assembly).Run(args);
+return 0;

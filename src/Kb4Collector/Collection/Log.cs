@@ -24,7 +24,4 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Source {SourceId}: the sink refused {Count} events one by one; they are kept as dead letters")]
     public static partial void DeadLettered(ILogger logger, string sourceId, int count);
-
-    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "Source {SourceId}: KnowBe4 answered Too Many Requests (attempt {Attempt}); waiting before asking again")]
-    public static partial void RateLimited(ILogger logger, string sourceId, int attempt);
 }

@@ -35,6 +35,7 @@ public sealed partial class SourceCollector
     private readonly DeliverEvents _deliver;
     private readonly Func<long> _spareCallsToday;
     private readonly ILiteCollection<CheckpointDocument> _checkpoints;
+    private readonly ILiteCollection<BsonDocument> _cursors;
     private readonly ILiteCollection<SeenChunkDocument> _seenChunks;
     private readonly LiteDatabase _database;
     private readonly TimeProvider _timeProvider;
@@ -45,6 +46,7 @@ public sealed partial class SourceCollector
     private readonly List<RawEvent> _pending = [];
     private int _pendingBytes;
     private CheckpointDocument? _checkpoint;
+    private Task _committing = Task.CompletedTask;
     private int _calls;
     private int _delivered;
     private volatile bool _stopRequested;
@@ -68,6 +70,7 @@ public sealed partial class SourceCollector
         _spareCallsToday = spareCallsToday ?? (() => long.MaxValue);
         _database = database.Database;
         _checkpoints = _database.GetCollection<CheckpointDocument>(CheckpointDocument.Collection);
+        _cursors = _database.GetCollection(CheckpointDocument.Collection);
         _seenChunks = _database.GetCollection<SeenChunkDocument>(SeenChunkDocument.Collection);
         _timeProvider = timeProvider;
         _logger = logger;
@@ -114,22 +117,24 @@ public sealed partial class SourceCollector
 
             await ReReadStalestDayAsync(checkpoint, now, cancellationToken);
             checkpoint.LastPollAt = now.UtcDateTime;
-            await FlushAsync(cancellationToken);
+            await FlushAsync(cancellationToken, durable: true);
             return new CollectionPollResult(_calls, _delivered, Idle: _delivered == 0 && _calls == 1, BudgetResetsAt: null);
         }
         catch (StopRequestedException)
         {
-            await FlushAsync(cancellationToken);
+            await FlushAsync(cancellationToken, durable: true);
             return new CollectionPollResult(_calls, _delivered, Idle: false, BudgetResetsAt: null);
         }
         catch (DailyBudgetExhaustedException exhausted)
         {
-            await FlushAsync(cancellationToken);
+            await FlushAsync(cancellationToken, durable: true);
             Log.BudgetExhausted(_logger, _sourceId, exhausted.ResetsAt);
             return new CollectionPollResult(_calls, _delivered, Idle: false, exhausted.ResetsAt);
         }
         catch
         {
+            // The next poll starts from what is stored: let a commit under way land (or fail) first.
+            await _committing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             Forget();
             throw;
         }
@@ -322,7 +327,7 @@ public sealed partial class SourceCollector
         if (DateOnly.FromDateTime(_timeProvider.GetUtcNow().UtcDateTime) > day)
         {
             // A past day is read rarely: keep its ids on disk only, so memory stays flat however long the run.
-            await FlushAsync(cancellationToken);
+            await FlushAsync(cancellationToken, durable: true);
             _seen.Remove(day);
         }
     }
@@ -369,14 +374,19 @@ public sealed partial class SourceCollector
         }
     }
 
-    /// <summary>Delivers the pending events, then commits seen ids and the cursor in one transaction.</summary>
-    private async Task FlushAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Delivers the pending events, then commits seen ids and the cursor in one transaction. The commit (a disk flush)
+    /// runs while the next batch is read, and the next batch is not sent before it is done: at most one accepted batch
+    /// is ever not committed, the one a crash may send again. <paramref name="durable"/> waits for the commit.
+    /// </summary>
+    private async Task FlushAsync(CancellationToken cancellationToken, bool durable = false)
     {
         var checkpoint = _checkpoint;
         if (checkpoint is null)
         {
             return;
         }
+        await _committing;
         if (_pending.Count > 0)
         {
             await _deliver(_pending, cancellationToken);
@@ -385,17 +395,33 @@ public sealed partial class SourceCollector
             checkpoint.LastDeliveryAt = _timeProvider.GetUtcNow().UtcDateTime;
         }
 
+        // Taken now: the reader goes on changing the cursor and the pending ids while this is written.
+        var chunks = _pendingKeys
+            .Where(entry => entry.Value.Count > 0)
+            .Select(entry => new SeenChunkDocument { SourceId = _sourceId, Day = ToDateTime(entry.Key), Keys = EventKey.Pack(entry.Value) })
+            .ToList();
+        var cursor = _database.Mapper.ToDocument(checkpoint);
+        _pending.Clear();
+        _pendingBytes = 0;
+        _pendingKeys.Clear();
+        _committing = Task.Run(() => Commit(chunks, cursor), CancellationToken.None);
+        if (durable)
+        {
+            await _committing;
+        }
+    }
+
+    private void Commit(List<SeenChunkDocument> chunks, BsonDocument cursor)
+    {
+        // LiteDB transactions belong to a thread: this one begins and ends here.
         _database.BeginTrans();
         try
         {
-            foreach (var (day, keys) in _pendingKeys)
+            if (chunks.Count > 0)
             {
-                if (keys.Count > 0)
-                {
-                    _seenChunks.Insert(new SeenChunkDocument { SourceId = _sourceId, Day = ToDateTime(day), Keys = EventKey.Pack(keys) });
-                }
+                _seenChunks.Insert(chunks);
             }
-            _checkpoints.Upsert(checkpoint);
+            _cursors.Upsert(cursor);
             _database.Commit();
         }
         catch
@@ -403,9 +429,6 @@ public sealed partial class SourceCollector
             _database.Rollback();
             throw;
         }
-        _pending.Clear();
-        _pendingBytes = 0;
-        _pendingKeys.Clear();
     }
 
     private CheckpointDocument LoadCheckpoint(DateTimeOffset now)
@@ -435,8 +458,9 @@ public sealed partial class SourceCollector
     }
 
     /// <summary>
-    /// Tracks every day from the later of the first run's start and the backdate horizon up to today; the first run
-    /// reads every day of its initial lookback, older ones leave once read.
+    /// Tracks every day from the later of the first run's start and the horizon up to today; older days leave once
+    /// read consistently. Until the first run is complete it reaches back to its start even beyond the horizon: an
+    /// initial lookback longer than the horizon is collected once, and only then watched no further.
     /// </summary>
     private void RollWindow(CheckpointDocument checkpoint, DateOnly today)
     {
@@ -497,6 +521,7 @@ public sealed partial class SourceCollector
     private void Forget()
     {
         _checkpoint = null;
+        _committing = Task.CompletedTask;
         _seen.Clear();
         _pending.Clear();
         _pendingKeys.Clear();

@@ -14,8 +14,6 @@ namespace Kb4Collector.Collection;
 public sealed class SourcePipeline
 {
     private const string ListEventsEndpoint = "GET /events";
-    private const int RateLimitedAttempts = 3;
-    private static readonly TimeSpan MaxRateLimitWait = TimeSpan.FromSeconds(10);
 
     private readonly SourceDefinition _source;
     private readonly CollectionServices _services;
@@ -89,7 +87,15 @@ public sealed class SourcePipeline
             }
         }
 
-        var result = await Collector.PollOnceAsync(cancellationToken);
+        CollectionPollResult result;
+        try
+        {
+            result = await Collector.PollOnceAsync(cancellationToken);
+        }
+        finally
+        {
+            _services.Ledger.Flush();
+        }
         var after = _services.TimeProvider.GetUtcNow();
         if (result.BudgetResetsAt is { } resetsAt)
         {
@@ -103,27 +109,7 @@ public sealed class SourcePipeline
             _source.PollingInterval));
     }
 
-    /// <summary>
-    /// One page; a "Too Many Requests" answer (another client on the same key, or clocks that disagree about a second)
-    /// is waited out and asked again a few times before it counts as a failure of the source.
-    /// </summary>
     private async Task<RawEventPage> FetchAsync(EventQuery query, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await FetchOnceAsync(query, cancellationToken);
-            }
-            catch (KnowBe4ApiException failure) when (failure.Kind == KnowBe4FailureKind.RateLimited && attempt < RateLimitedAttempts && (failure.RetryAfter ?? TimeSpan.Zero) <= MaxRateLimitWait)
-            {
-                Log.RateLimited(_logger, _source.Id, attempt);
-                await Task.Delay(failure.RetryAfter ?? TimeSpan.FromSeconds(1), _services.TimeProvider, cancellationToken);
-            }
-        }
-    }
-
-    private async Task<RawEventPage> FetchOnceAsync(EventQuery query, CancellationToken cancellationToken)
     {
         var ledger = _services.Ledger;
         var fingerprint = _source.ApiKeyFingerprint;

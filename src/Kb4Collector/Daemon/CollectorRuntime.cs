@@ -110,6 +110,7 @@ public sealed class CollectorRuntime : BackgroundService
             await _abort.CancelAsync();
             await running.WaitAsync(TimeSpan.FromSeconds(5), _services.TimeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+        _services.Ledger.Flush();
     }
 
     public override void Dispose()

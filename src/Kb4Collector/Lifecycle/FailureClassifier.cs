@@ -32,13 +32,19 @@ public static class FailureClassifier
         var call = $"KnowBe4 {api.Endpoint} ({Status(api.StatusCode)})";
         return api.Kind switch
         {
+            // The client reports a 500 as Unauthorized until one of its own calls has succeeded (KnowBe4 answers a wrong
+            // key or region that way), and as ServerError after that. A key that worked in an earlier run of the same
+            // configuration is not wrong: its 500 is an outage, retried like any other.
+            KnowBe4FailureKind.Unauthorized when api.StatusCode == 500 && everAuthenticated =>
+                new(ErrorClass.ThirdPartyGeneric, $"{call} failed (ServerError) although this API key has worked before: {api.Message}"),
+            KnowBe4FailureKind.Unauthorized when api.StatusCode == 500 =>
+                new(ErrorClass.ThirdPartyConfig, $"{call} failed before the source ever authenticated; KnowBe4 answers a wrong API key or region this way: {api.Message}"),
             KnowBe4FailureKind.Unauthorized =>
                 new(ErrorClass.ThirdPartyConfig, $"{call} refused the API key: {api.Message}"),
-            KnowBe4FailureKind.ServerError when api.StatusCode == 500 && !everAuthenticated =>
-                new(ErrorClass.ThirdPartyConfig, $"{call} failed before the source ever authenticated; KnowBe4 answers a wrong API key or region this way: {api.Message}"),
             KnowBe4FailureKind.QuotaExhausted =>
                 FailureClassification.QuotaExhausted($"{call}: the account's daily API call quota is spent: {api.Message}", api.RetryAfter),
-            // RateLimited, ServerError (5xx, 408), Timeout, Network, MalformedBody, and NotFound/BadRequest on the collection path.
+            // RateLimited, ServerError (5xx, 408; a 500 once a call of the run succeeded, even before the first poll
+            // completed), Timeout, Network, MalformedBody, and NotFound/BadRequest on the collection path.
             _ => new(ErrorClass.ThirdPartyGeneric, $"{call} failed ({api.Kind}): {api.Message}", api.RetryAfter),
         };
     }

@@ -5,7 +5,7 @@ namespace Kb4Collector.Quota;
 
 /// <summary>
 /// One KnowBe4 pacing limiter per API key (by fingerprint), shared by every source and command in the process that
-/// uses the key: KnowBe4 allows 4 requests per second per account.
+/// uses the key: KnowBe4 allows 4 requests per second per account; the limiter grants 4 per <see cref="Window"/>.
 /// </summary>
 public sealed class ApiKeyRateLimiters : IDisposable
 {

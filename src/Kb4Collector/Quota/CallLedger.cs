@@ -35,6 +35,13 @@ public sealed record QuotaStatus(DateOnly Day, int Used, int Budget, int ManualR
 /// <see cref="DailyBudget"/>, and keeps the call history (<c>call_history</c>) for a year. A call is counted when it is
 /// reserved (<see cref="TryReserveCall"/>), before it is made, so a crash can only over-count.
 /// </summary>
+/// <remarks>
+/// Each LiteDB commit is a disk flush, and a backlog is drained at hundreds of calls a second. So scheduled calls are
+/// stored a block ahead (<see cref="ReservationBlock"/>: 1 % of the day's budget, so a crash over-counts by less than
+/// that), and history entries are written <see cref="HistoryBatch"/> at a time or at <see cref="Flush"/>, which also
+/// stores the exact counts. What this instance reads back (status, usage, history) includes what is not stored yet;
+/// the process should hold one ledger.
+/// </remarks>
 public sealed class CallLedger
 {
     public const string DaysCollection = "call_days";
@@ -45,18 +52,28 @@ public sealed class CallLedger
     /// <summary>Day counters are tiny; they are kept two years so last year's monthly chart stays complete.</summary>
     public static readonly TimeSpan DayRetention = TimeSpan.FromDays(2 * 365);
 
+    /// <summary>The most scheduled calls one stored reservation covers.</summary>
+    public const int MaxReservationBlock = 100;
+
+    /// <summary>History entries held before they are written in one transaction.</summary>
+    public const int HistoryBatch = 100;
+
     private const int ErrorLimit = 1024;
 
+    private readonly LiteDatabase _database;
     private readonly ILiteCollection<CallDayDocument> _days;
     private readonly ILiteCollection<CallHistoryDocument> _history;
     private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<string, DailyBudget> _budgets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KeyDay> _current = new(StringComparer.Ordinal);
+    private readonly List<CallHistoryDocument> _pendingHistory = [];
     private readonly Lock _gate = new();
 
     public CallLedger(CollectorDatabase database, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(database);
         _timeProvider = timeProvider;
+        _database = database.Database;
         _days = database.Database.GetCollection<CallDayDocument>(DaysCollection);
         _days.EnsureIndex(day => day.KeyFingerprint);
         _history = database.Database.GetCollection<CallHistoryDocument>(HistoryCollection);
@@ -86,17 +103,21 @@ public sealed class CallLedger
         var day = DateOnly.FromDateTime(_timeProvider.GetUtcNow().UtcDateTime);
         lock (_gate)
         {
-            var document = FindDay(keyFingerprint, day);
-            if (document.Calls >= limit)
+            var current = Current(keyFingerprint, day);
+            if (current.Used >= limit)
             {
                 return false;
             }
-            document.Calls++;
+            current.Used++;
             if (purpose == CallPurpose.Manual)
             {
-                document.ManualCalls++;
+                current.ManualUsed++;
+                Store(current, Math.Max(current.Stored, current.Used));
             }
-            _days.Upsert(document);
+            else if (current.Used > current.Stored)
+            {
+                Store(current, Math.Min(current.Used - 1 + ReservationBlock(budget), limit));
+            }
             return true;
         }
     }
@@ -110,17 +131,24 @@ public sealed class CallLedger
         var budget = RequireBudget(keyFingerprint);
         lock (_gate)
         {
-            var document = FindDay(keyFingerprint, DateOnly.FromDateTime(now.UtcDateTime));
-            document.Calls = Math.Max(document.Calls, budget.Total);
-            _days.Upsert(document);
+            var current = Current(keyFingerprint, DateOnly.FromDateTime(now.UtcDateTime));
+            current.Used = Math.Max(current.Used, budget.Total);
+            Store(current, current.Used);
         }
     }
 
-    /// <summary>Adds a made call to the history. Counting happened in <see cref="TryReserveCall"/>.</summary>
+    /// <summary>How many scheduled calls one stored reservation of the key covers: 1 % of its daily budget, 1 to <see cref="MaxReservationBlock"/>.</summary>
+    public static int ReservationBlock(DailyBudget budget)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        return Math.Clamp(budget.Total / 100, 1, MaxReservationBlock);
+    }
+
+    /// <summary>Adds a made call to the history (written in batches, see the remarks). Counting happened in <see cref="TryReserveCall"/>.</summary>
     public void RecordCall(CallRecord call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        _history.Insert(new CallHistoryDocument
+        var document = new CallHistoryDocument
         {
             Time = call.Time.UtcDateTime,
             SourceId = call.SourceId,
@@ -130,7 +158,34 @@ public sealed class CallLedger
             Events = call.Events,
             Error = call.Error is { Length: > ErrorLimit } error ? error[..ErrorLimit] : call.Error,
             DurationMilliseconds = call.Duration.TotalMilliseconds,
-        });
+        };
+        lock (_gate)
+        {
+            _pendingHistory.Add(document);
+            if (_pendingHistory.Count >= HistoryBatch)
+            {
+                InTransaction(WritePendingHistory);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stores the pending history and the exact counts of the days in progress (giving back reservations not used).
+    /// Call it when a poll ends and at shutdown; without it a crash loses at most the unwritten history entries.
+    /// </summary>
+    public void Flush()
+    {
+        lock (_gate)
+        {
+            InTransaction(() =>
+            {
+                WritePendingHistory();
+                foreach (var current in _current.Values.Where(current => current.Stored != current.Used))
+                {
+                    WriteDay(current, current.Used);
+                }
+            });
+        }
     }
 
     /// <summary>Scheduled calls left for the key on the UTC day of <paramref name="now"/>.</summary>
@@ -140,7 +195,13 @@ public sealed class CallLedger
     {
         var budget = RequireBudget(keyFingerprint);
         var day = DateOnly.FromDateTime(now.UtcDateTime);
-        var used = _days.FindById(DayId(keyFingerprint, day))?.Calls ?? 0;
+        int used;
+        lock (_gate)
+        {
+            used = _current.TryGetValue(keyFingerprint, out var current) && current.Day == day
+                ? current.Used
+                : _days.FindById(DayId(keyFingerprint, day))?.Calls ?? 0;
+        }
         return new QuotaStatus(
             day, used, budget.Total, budget.ManualReserve, Math.Max(0, budget.Scheduled - used), Math.Max(0, budget.Total - used));
     }
@@ -181,6 +242,7 @@ public sealed class CallLedger
     public IReadOnlyList<CallRecord> History(string? keyFingerprint = null, string? sourceId = null, int limit = 100)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        FlushHistory();
         var query = _history.Query();
         if (keyFingerprint is not null)
         {
@@ -197,6 +259,7 @@ public sealed class CallLedger
     public int Prune(DateTimeOffset now)
     {
         var historyCutoff = (now - HistoryRetention).UtcDateTime;
+        FlushHistory();
         var removed = _history.DeleteMany(call => call.Time < historyCutoff);
         var dayCutoff = DayKey(DateOnly.FromDateTime((now - DayRetention).UtcDateTime));
         _days.DeleteMany(Query.LT(nameof(CallDayDocument.Day), dayCutoff));
@@ -211,14 +274,94 @@ public sealed class CallLedger
             : throw new InvalidOperationException($"No daily call budget is set for API key {keyFingerprint}.");
     }
 
-    private CallDayDocument FindDay(string keyFingerprint, DateOnly day)
-        => _days.FindById(DayId(keyFingerprint, day))
-           ?? new CallDayDocument { Id = DayId(keyFingerprint, day), KeyFingerprint = keyFingerprint, Day = DayKey(day) };
+    /// <summary>The key's counts for <paramref name="day"/>, loaded when the day changes; a day left behind is stored exactly.</summary>
+    private KeyDay Current(string keyFingerprint, DateOnly day)
+    {
+        if (_current.TryGetValue(keyFingerprint, out var current) && current.Day == day)
+        {
+            return current;
+        }
+        if (current is not null && current.Stored != current.Used)
+        {
+            InTransaction(() => WriteDay(current, current.Used));
+        }
+        var stored = _days.FindById(DayId(keyFingerprint, day));
+        current = new KeyDay(keyFingerprint, day) { Used = stored?.Calls ?? 0, ManualUsed = stored?.ManualCalls ?? 0, Stored = stored?.Calls ?? 0 };
+        _current[keyFingerprint] = current;
+        return current;
+    }
 
-    private IEnumerable<CallDayDocument> DaysBetween(string keyFingerprint, DateOnly from, DateOnly to)
-        => _days.Find(Query.And(
+    /// <summary>Stores the day's count as <paramref name="calls"/> in a transaction of its own (a small one: it is on the call path).</summary>
+    private void Store(KeyDay current, int calls) => InTransaction(() => WriteDay(current, calls));
+
+    private void WriteDay(KeyDay current, int calls)
+    {
+        _days.Upsert(new CallDayDocument
+        {
+            Id = DayId(current.KeyFingerprint, current.Day),
+            KeyFingerprint = current.KeyFingerprint,
+            Day = DayKey(current.Day),
+            Calls = calls,
+            ManualCalls = current.ManualUsed,
+        });
+        current.Stored = calls;
+    }
+
+    private void WritePendingHistory()
+    {
+        if (_pendingHistory.Count > 0)
+        {
+            _history.InsertBulk(_pendingHistory);
+            _pendingHistory.Clear();
+        }
+    }
+
+    private void FlushHistory()
+    {
+        lock (_gate)
+        {
+            InTransaction(WritePendingHistory);
+        }
+    }
+
+    private void InTransaction(Action write)
+    {
+        // Inside a transaction of the caller's thread (there is none in the daemon) LiteDB joins it.
+        var own = _database.BeginTrans();
+        try
+        {
+            write();
+            if (own)
+            {
+                _database.Commit();
+            }
+        }
+        catch
+        {
+            if (own)
+            {
+                _database.Rollback();
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Stored days, with the day in progress counted as this instance knows it.</summary>
+    private List<CallDayDocument> DaysBetween(string keyFingerprint, DateOnly from, DateOnly to)
+    {
+        var stored = _days.Find(Query.And(
             Query.EQ(nameof(CallDayDocument.KeyFingerprint), keyFingerprint),
-            Query.Between(nameof(CallDayDocument.Day), DayKey(from), DayKey(to))));
+            Query.Between(nameof(CallDayDocument.Day), DayKey(from), DayKey(to)))).ToList();
+        lock (_gate)
+        {
+            if (_current.TryGetValue(keyFingerprint, out var current) && current.Day >= from && current.Day <= to)
+            {
+                stored.RemoveAll(document => document.Day == DayKey(current.Day));
+                stored.Add(new CallDayDocument { Id = DayId(keyFingerprint, current.Day), KeyFingerprint = keyFingerprint, Day = DayKey(current.Day), Calls = current.Used, ManualCalls = current.ManualUsed });
+            }
+        }
+        return stored;
+    }
 
     private static string DayId(string keyFingerprint, DateOnly day) => $"{keyFingerprint}/{DayKey(day)}";
 
@@ -235,6 +378,20 @@ public sealed class CallLedger
         document.Events,
         document.Error,
         TimeSpan.FromMilliseconds(document.DurationMilliseconds));
+
+    /// <summary>A key's day in progress: calls made (<see cref="Used"/>) and the count stored so far (<see cref="Stored"/>, never less).</summary>
+    private sealed class KeyDay(string keyFingerprint, DateOnly day)
+    {
+        public string KeyFingerprint { get; } = keyFingerprint;
+
+        public DateOnly Day { get; } = day;
+
+        public int Used { get; set; }
+
+        public int ManualUsed { get; set; }
+
+        public int Stored { get; set; }
+    }
 
     internal sealed class CallDayDocument
     {

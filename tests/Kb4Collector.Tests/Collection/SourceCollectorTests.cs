@@ -214,6 +214,21 @@ public sealed class SourceCollectorTests
     }
 
     [Fact]
+    public async Task AnInitialLookbackLongerThanTheHorizonIsCollectedOnceThenNoLongerWatched()
+    {
+        using var bed = new CursorHarness(new CollectionOptions { InitialLookback = TimeSpan.FromDays(5), BackdateHorizon = TimeSpan.FromDays(2) });
+        bed.Api.AddMany(400, Today.AddDays(-4.5), TimeSpan.FromDays(4.4));
+
+        await bed.PollAsync();
+        bed.Time.Advance(TimeSpan.FromMinutes(5));
+        var next = await bed.PollAsync();
+
+        bed.AssertDeliveredExactlyOnce();
+        Assert.Equal(1, next.Calls);
+        Assert.Equal(3, bed.Collector.ReadCheckpoint()!.Days.Count); // the horizon's two days and today
+    }
+
+    [Fact]
     public async Task AChangedQueryStartsCleanlyRatherThanSkipping()
     {
         using var bed = new CursorHarness();

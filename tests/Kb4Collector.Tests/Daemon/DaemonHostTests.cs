@@ -124,21 +124,6 @@ public sealed class DaemonHostTests
     }
 
     [Fact]
-    public async Task TooManyRequestsAnswersAreWaitedOutWithoutFailingTheSource()
-    {
-        await using var daemon = await DaemonHarness.StartAsync();
-        daemon.Emulator.AddFault(new Kb4Collector.Emulator.EmulatorFault { Kind = Kb4Collector.Emulator.EmulatorFaultKind.RateLimited, EveryNth = 3 });
-        daemon.WriteSource("us.json", "KnowBe4 US");
-        await daemon.StartDaemonAsync();
-
-        await daemon.UntilAllDeliveredAsync();
-
-        Assert.True(daemon.Emulator.GroundTruth.TooManyRequestsServed.Fault > 0);
-        Assert.Empty(daemon.Runtime.Health.List()); // not even a resolved error: the source never failed
-        Assert.Equal(daemon.Sink.Ids.Count, daemon.Sink.Ids.Distinct().Count());
-    }
-
-    [Fact]
     public async Task NoKeyAppearsInAnyLogLine()
     {
         await using var daemon = await DaemonHarness.StartAsync();

@@ -15,7 +15,9 @@ public sealed class FailureClassifierTests
         { "401", false, ErrorClass.ThirdPartyConfig },
         { "401", true, ErrorClass.ThirdPartyConfig },
         { "403", true, ErrorClass.ThirdPartyConfig },
-        { "500", false, ErrorClass.ThirdPartyConfig },
+        { "500-unauthenticated", false, ErrorClass.ThirdPartyConfig },
+        { "500-unauthenticated", true, ErrorClass.ThirdPartyGeneric },
+        { "500", false, ErrorClass.ThirdPartyGeneric },
         { "500", true, ErrorClass.ThirdPartyGeneric },
         { "502", false, ErrorClass.ThirdPartyGeneric },
         { "503", true, ErrorClass.ThirdPartyGeneric },
@@ -67,7 +69,7 @@ public sealed class FailureClassifierTests
     [Fact]
     public void TheUnauthenticated500ReasonPointsAtTheKeyOrRegion()
     {
-        var classification = FailureClassifier.Classify(ScriptedApi(KnowBe4FailureKind.ServerError, 500), everAuthenticated: false);
+        var classification = FailureClassifier.Classify(ScriptedApi(KnowBe4FailureKind.Unauthorized, 500), everAuthenticated: false);
 
         Assert.Contains("wrong API key or region", classification.Reason, StringComparison.Ordinal);
     }
@@ -91,6 +93,8 @@ public sealed class FailureClassifierTests
         "config" => new SourceConfigurationException("events.json: source 'kb4': apiKey is missing", "apiKey"),
         "401" => ScriptedApi(KnowBe4FailureKind.Unauthorized, 401),
         "403" => ScriptedApi(KnowBe4FailureKind.Unauthorized, 403),
+        // What the client throws for a 500 before any of its calls succeeded, and after.
+        "500-unauthenticated" => ScriptedApi(KnowBe4FailureKind.Unauthorized, 500),
         "500" => ScriptedApi(KnowBe4FailureKind.ServerError, 500),
         "502" => ScriptedApi(KnowBe4FailureKind.ServerError, 502),
         "503" => ScriptedApi(KnowBe4FailureKind.ServerError, 503),

@@ -265,7 +265,8 @@ public sealed class SourceSupervisorTests : IDisposable
     [Fact]
     public async Task A500BeforeTheFirstAuthenticationIsAConfigurationError()
     {
-        _source.PollFailure = _ => ScriptedSource.Api(KnowBe4FailureKind.ServerError, 500);
+        // The client reports a 500 to a key that has not worked yet as Unauthorized.
+        _source.PollFailure = _ => ScriptedSource.Api(KnowBe4FailureKind.Unauthorized, 500);
         using var harness = Start();
 
         await harness.DriveUntilAsync(T0.AddDays(1));
@@ -296,7 +297,8 @@ public sealed class SourceSupervisorTests : IDisposable
             await first.DriveUntilAsync(T0);
         }
 
-        _source.PollFailure = _ => ScriptedSource.Api(KnowBe4FailureKind.ServerError, 500);
+        // A new process has a new client, which reports the first 500 as Unauthorized.
+        _source.PollFailure = _ => ScriptedSource.Api(KnowBe4FailureKind.Unauthorized, 500);
         using (var sameConfig = Start())
         {
             Assert.True(sameConfig.Status.EverAuthenticated);

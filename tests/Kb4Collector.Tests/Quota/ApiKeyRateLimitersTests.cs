@@ -22,6 +22,23 @@ public sealed class ApiKeyRateLimitersTests
     }
 
     [Fact]
+    public async Task TheWindowKeepsAMarginOverOneSecond()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var limiters = new ApiKeyRateLimiters(time);
+        var limiter = limiters.For(ApiKeyFingerprint.Of("key-a"));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => limiter.AcquireAsync(1, Ct).AsTask()));
+
+        var fifth = limiter.AcquireAsync(1, Ct).AsTask();
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(fifth.IsCompleted);
+        time.Advance(ApiKeyRateLimiters.Window - TimeSpan.FromSeconds(1));
+
+        Assert.True((await fifth).IsAcquired);
+        Assert.InRange(ApiKeyRateLimiters.Window, TimeSpan.FromMilliseconds(1010), TimeSpan.FromMilliseconds(1100));
+    }
+
+    [Fact]
     public async Task SourcesWithTheSameKeyShareOneLimiter()
     {
         var time = new FakeTimeProvider(Start);

@@ -104,12 +104,59 @@ public sealed class CallLedgerTests : IDisposable
                 ledger.TryReserveCall(Key);
             }
             ledger.RecordCall(Call(_time.GetUtcNow(), "src-1"));
+            ledger.Flush(); // as the daemon does after every poll and at shutdown
         }
 
         using var reopened = _folder.OpenDatabase();
         var again = Ledger(reopened, DailyBudget.Create(licensedUsers: 100));
         Assert.Equal(943, again.Remaining(Key, _time.GetUtcNow()));
         Assert.Equal(Call(_time.GetUtcNow(), "src-1"), Assert.Single(again.History()));
+    }
+
+    [Fact]
+    public void ACrashOverCountsByLessThanABlockAndNeverUnderCounts()
+    {
+        using (var database = _folder.OpenDatabase())
+        {
+            var ledger = Ledger(database, DailyBudget.Create(licensedUsers: 100));
+            for (var i = 0; i < 23; i++)
+            {
+                ledger.TryReserveCall(Key);
+            }
+            Assert.Equal(23, ledger.Status(Key, _time.GetUtcNow()).Used);
+        }
+
+        using var reopened = _folder.OpenDatabase();
+        var again = Ledger(reopened, DailyBudget.Create(licensedUsers: 100));
+        var block = CallLedger.ReservationBlock(DailyBudget.Create(licensedUsers: 100));
+        Assert.Equal(10, block);
+        Assert.InRange(again.Status(Key, _time.GetUtcNow()).Used, 23, 23 + block - 1);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(100, 10)]
+    [InlineData(100_000, CallLedger.MaxReservationBlock)]
+    public void AReservationCoversOnePercentOfTheDailyBudget(int licensedUsers, int block) =>
+        Assert.Equal(block, CallLedger.ReservationBlock(DailyBudget.Create(licensedUsers)));
+
+    [Fact]
+    public void HistoryIsReadBackBeforeItIsWrittenAndWrittenInBatches()
+    {
+        using var database = _folder.OpenDatabase();
+        var ledger = new CallLedger(database, _time);
+        var history = database.Database.GetCollection(CallLedger.HistoryCollection);
+        for (var i = 0; i < CallLedger.HistoryBatch - 1; i++)
+        {
+            ledger.RecordCall(Call(_time.GetUtcNow().AddSeconds(i), "src-1"));
+        }
+        Assert.Equal(0, history.Count());
+
+        ledger.RecordCall(Call(_time.GetUtcNow().AddSeconds(CallLedger.HistoryBatch), "src-1"));
+        Assert.Equal(CallLedger.HistoryBatch, history.Count());
+
+        ledger.RecordCall(Call(_time.GetUtcNow().AddHours(1), "src-2"));
+        Assert.Equal("src-2", ledger.History(limit: 1)[0].SourceId);
     }
 
     [Fact]

@@ -1,0 +1,619 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Kb4Collector.Collection;
+using Kb4Collector.Configuration;
+using Kb4Collector.Delivery;
+using Kb4Collector.Emulator;
+using Kb4Collector.Health;
+using Kb4Collector.Lifecycle;
+using Kb4Collector.Quota;
+using Kb4Collector.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Kb4Collector.Tests.Support;
+
+/// <summary>How an end-to-end bed is set up; the defaults are a quiet, well-funded source.</summary>
+internal sealed record EndToEndSettings
+{
+    /// <summary>When the emulator's scenario and the collector's first run start.</summary>
+    public DateTimeOffset Start { get; init; } = new(2026, 3, 10, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The first run starts collecting at UTC midnight this many days before <see cref="Start"/>'s day.</summary>
+    public int LookbackDays { get; init; } = 3;
+
+    /// <summary>How far the shared clock moves on each KnowBe4 call (250 ms is the 4 req/s pace); zero keeps time still during a poll.</summary>
+    public TimeSpan CallDuration { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    public int MaxBatchEvents { get; init; } = 1_000;
+
+    public int? LicensedUsers { get; init; } = 10_000;
+
+    public int? DailyCallBudget { get; init; }
+
+    public TimeSpan PollingInterval { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The collector's pacing: far above 4 req/s so that it never waits on the fake clock.</summary>
+    public int RequestsPerSecond { get; init; } = 100_000;
+}
+
+/// <summary>
+/// The whole product on one fake clock: the emulator, a real Kestrel log endpoint, and a collector "process" (LiteDB
+/// file, sink, pacing, ledger, pipeline and supervisor) that can be restarted or killed on the same data folder.
+/// </summary>
+internal sealed class EndToEndBed : IAsyncDisposable
+{
+    /// <summary>Set to 1 to see the collector's own log lines on the console while debugging a test.</summary>
+    public const string LogVariable = "KB4_E2E_LOG";
+
+    private const int MaxSteps = 20_000;
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "kb4-e2e-" + Guid.NewGuid().ToString("N"));
+    private readonly SocketsHttpHandler _knowBe4Connections = new();
+    private readonly SocketsHttpHandler _sinkConnections = new();
+    private readonly List<SourceState> _states = [];
+
+    private EndToEndBed(EndToEndSettings settings, FakeTimeProvider time, FreezableClock emulatorClock, KnowBe4Emulator emulator, EndToEndLogSink sink)
+    {
+        Settings = settings;
+        Time = time;
+        EmulatorClock = emulatorClock;
+        Emulator = emulator;
+        Sink = sink;
+        KnowBe4Calls = new KnowBe4CallLog(time) { CallDuration = settings.CallDuration, InnerHandler = _knowBe4Connections };
+        SinkTransport = new SinkTransportHandler { InnerHandler = _sinkConnections };
+        StartedFrom = new DateTimeOffset(settings.Start.UtcDateTime.Date, TimeSpan.Zero).AddDays(-settings.LookbackDays);
+        Source = new SourceDefinition
+        {
+            Name = "KnowBe4 end-to-end",
+            BaseUrl = emulator.BaseUrl,
+            ApiKey = emulator.ApiKey,
+            SourceFile = "e2e.json",
+            LicensedUsers = settings.LicensedUsers,
+            DailyCallBudget = settings.DailyCallBudget,
+            PollingInterval = settings.PollingInterval,
+            InitialLookback = settings.Start - StartedFrom,
+        };
+        Process = NewProcess();
+    }
+
+    public EndToEndSettings Settings { get; }
+
+    /// <summary>The collector's clock, and the emulator's until <see cref="FreezeWorldAndSettleAsync"/>.</summary>
+    public FakeTimeProvider Time { get; }
+
+    public FreezableClock EmulatorClock { get; }
+
+    public KnowBe4Emulator Emulator { get; }
+
+    public EndToEndLogSink Sink { get; }
+
+    /// <summary>Every KnowBe4 request the collector made, as it left the pacing limiter.</summary>
+    public KnowBe4CallLog KnowBe4Calls { get; }
+
+    public SinkTransportHandler SinkTransport { get; }
+
+    public SourceDefinition Source { get; }
+
+    /// <summary>Where the first run starts: events that occurred before it are outside the source.</summary>
+    public DateTimeOffset StartedFrom { get; }
+
+    public CollectorProcess Process { get; private set; }
+
+    /// <summary>The source's state after every step, in order.</summary>
+    public IReadOnlyList<SourceState> States => _states;
+
+    public static async Task<EndToEndBed> StartAsync(EmulatorScenario scenario, EndToEndSettings? settings = null)
+    {
+        settings ??= new EndToEndSettings();
+        var time = new FakeTimeProvider(settings.Start);
+        var emulatorClock = new FreezableClock(time);
+        var emulator = await KnowBe4Emulator.StartAsync(
+            new EmulatorOptions { Scenario = scenario, TimeProvider = emulatorClock, ScenarioStart = settings.Start },
+            TestContext.Current.CancellationToken);
+        EndToEndLogSink? sink = null;
+        try
+        {
+            sink = await EndToEndLogSink.StartAsync(time);
+            return new EndToEndBed(settings, time, emulatorClock, emulator, sink);
+        }
+        catch
+        {
+            if (sink is not null)
+            {
+                await sink.DisposeAsync();
+            }
+            await emulator.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>One step of the source's loop; null when only a command could wake it.</summary>
+    public async Task<DateTimeOffset?> StepAsync()
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken, Process.Lifetime.Token);
+        var due = await Process.Supervisor.StepAsync(linked.Token);
+        _states.Add(Process.Supervisor.Status.State);
+        return due;
+    }
+
+    /// <summary>Does what the supervisor's loop would do until <paramref name="until"/>, jumping the clock from one due time to the next.</summary>
+    public async Task DriveUntilAsync(DateTimeOffset until)
+    {
+        for (var step = 0; step < MaxSteps; step++)
+        {
+            var due = await StepAsync();
+            var now = Time.GetUtcNow();
+            if (due is null || due > until)
+            {
+                if (until > now)
+                {
+                    Time.SetUtcNow(until);
+                }
+                return;
+            }
+            if (due > now)
+            {
+                Time.SetUtcNow(due.Value);
+            }
+        }
+        throw new InvalidOperationException($"The source did not reach {until:O} within {MaxSteps} steps.");
+    }
+
+    public Task DriveForAsync(TimeSpan duration) => DriveUntilAsync(Time.GetUtcNow() + duration);
+
+    /// <summary>
+    /// Stops the emulator's clock (no more arrivals or deletions), then lets the collector run on for
+    /// <paramref name="collectorTime"/>: afterwards everything that exists must have been delivered.
+    /// </summary>
+    public Task FreezeWorldAndSettleAsync(TimeSpan collectorTime)
+    {
+        EmulatorClock.Freeze();
+        return DriveForAsync(collectorTime);
+    }
+
+    /// <summary>A new collector process on the same data folder (the old one stopped between steps).</summary>
+    public void Restart()
+    {
+        Process.Dispose();
+        Process = NewProcess();
+    }
+
+    /// <summary>Kills the process at this very point: the step under way is abandoned, nothing more is stored.</summary>
+    public void Kill() => Process.Lifetime.Cancel();
+
+    /// <summary>Runs a step that is expected to be killed part way (see <see cref="Kill"/>), then starts a new process.</summary>
+    public async Task StepUntilKilledThenRestartAsync()
+    {
+        for (var step = 0; step < MaxSteps; step++)
+        {
+            try
+            {
+                var due = await StepAsync();
+                if (due > Time.GetUtcNow())
+                {
+                    Time.SetUtcNow(due.Value);
+                }
+            }
+            catch (OperationCanceledException) when (Process.Lifetime.IsCancellationRequested)
+            {
+                Restart();
+                return;
+            }
+        }
+        throw new InvalidOperationException("The process was never killed.");
+    }
+
+    /// <summary>
+    /// The delivered events against the emulator's ground truth: every event that exists and occurred since
+    /// <see cref="StartedFrom"/> was delivered, byte for byte, exactly once; nothing else was delivered except events
+    /// deleted since. Returns the ids delivered more than once (with their extra count) for callers that allow some.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> AssertDeliveredMatchesGroundTruth(int allowedDuplicates = 0)
+    {
+        var truth = Emulator.GroundTruth.AllEvents().ToDictionary(item => item.Id, StringComparer.Ordinal);
+        var delivered = Sink.Events;
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var line in delivered)
+        {
+            Assert.True(truth.TryGetValue(line.Id, out var known), $"Delivered {line.Id}, which the emulator never had.");
+            Assert.True(known.Json.Span.SequenceEqual(line.Json), $"Event {line.Id} was not forwarded byte for byte.");
+            Assert.True(known.OccurredDate >= StartedFrom, $"Event {line.Id} occurred at {known.OccurredDate:O}, before the source started from {StartedFrom:O}.");
+            Assert.True(known.CreatedAt <= line.ReceivedAt, $"Event {line.Id} was delivered before it was created.");
+            counts[line.Id] = counts.GetValueOrDefault(line.Id) + 1;
+        }
+
+        var expected = truth.Values.Where(item => !item.IsDeleted && item.OccurredDate >= StartedFrom).ToList();
+        var missing = expected.Where(item => !counts.ContainsKey(item.Id)).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} of {expected.Count} existing events were never delivered, e.g. "
+            + string.Join("; ", missing.Take(5).Select(item => $"{item.Id} occurred {item.OccurredDate:O} created {item.CreatedAt:O}"))
+            + Environment.NewLine + Describe());
+
+        var duplicates = counts.Where(entry => entry.Value > 1).ToDictionary(entry => entry.Key, entry => entry.Value - 1, StringComparer.Ordinal);
+        var extra = duplicates.Values.Sum();
+        Assert.True(extra <= allowedDuplicates, $"{extra} duplicate deliveries (at most {allowedDuplicates} allowed), e.g. {string.Join(", ", duplicates.Keys.Take(5))}");
+        Assert.True(expected.Count > 0, "the scenario produced nothing to collect");
+        return duplicates;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Process.Dispose();
+        await Sink.DisposeAsync();
+        await Emulator.DisposeAsync();
+        KnowBe4Calls.Dispose();
+        SinkTransport.Dispose();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a file still held open by a failed test must not hide that test's failure.
+        }
+    }
+
+    /// <summary>The cursor next to the truth, day by day, for failure messages.</summary>
+    public string Describe()
+    {
+        var text = new StringBuilder();
+        var live = Emulator.GroundTruth.LiveEvents().GroupBy(item => DateOnly.FromDateTime(item.OccurredDate.UtcDateTime)).ToDictionary(day => day.Key, day => day.Count());
+        text.AppendLine(CultureInfo.InvariantCulture, $"at {Time.GetUtcNow():O}: {live.Values.Sum()} live events, {KnowBe4Calls.Calls.Count} calls, {Sink.AcceptedBatches} batches, {Sink.Events.Count} lines delivered");
+        if (Process.Pipeline.Collector.ReadCheckpoint() is { } checkpoint)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"checkpoint: {checkpoint.EventsDelivered} delivered, {checkpoint.OutsideTotal} outside the tracked days");
+            foreach (var day in checkpoint.Days)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"{day.Day:yyyy-MM-dd}: {day.VerifiedTotal} verified (read {day.LastFullScanAt:O}), {live.GetValueOrDefault(day.Day)} live");
+            }
+        }
+        return text.ToString();
+    }
+
+    private CollectorProcess NewProcess() =>
+        new(_folder, Source, Time, KnowBe4Calls, SinkTransport, Sink.Url, Settings.MaxBatchEvents, Settings.RequestsPerSecond,
+            Environment.GetEnvironmentVariable(LogVariable) == "1" ? LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug)) : null);
+}
+
+/// <summary>
+/// One collector process as the daemon wires it for a source: its LiteDB file, sink, pacing, ledger and waits, the
+/// source's pipeline and its supervisor. Handlers passed in are shared and outlive the process.
+/// </summary>
+internal sealed class CollectorProcess : IDisposable
+{
+    private readonly HttpClient _sinkClient;
+
+    public CollectorProcess(
+        string dataDirectory,
+        SourceDefinition source,
+        TimeProvider time,
+        HttpMessageHandler knowBe4Handler,
+        HttpMessageHandler sinkHandler,
+        Uri sinkUrl,
+        int maxBatchEvents,
+        int requestsPerSecond,
+        ILoggerFactory? loggerFactory = null)
+    {
+        loggerFactory ??= NullLoggerFactory.Instance;
+        Database = CollectorDatabase.Open(dataDirectory);
+        _sinkClient = new HttpClient(sinkHandler, disposeHandler: false);
+        Sink = new HttpLogSink(_sinkClient, new SinkOptions { Url = sinkUrl, MaxBatchEvents = maxBatchEvents }, time, Database, loggerFactory.CreateLogger<HttpLogSink>());
+        Limiters = new ApiKeyRateLimiters(time, requestsPerSecond);
+        Ledger = new CallLedger(Database, time);
+        Services = new CollectionServices(Database, Sink, Limiters, Ledger, new NotBeforeStore(Database, time), knowBe4Handler, time, loggerFactory);
+        Pipeline = new SourcePipeline(source, Services, "e2e-collector", () => 1);
+        Supervisor = new SourceSupervisor(
+            new SourceIdentity(source.Id, source.Name),
+            Pipeline.Work,
+            Database,
+            new HealthEventStore(Database),
+            new SupervisorOptions { CollectorName = "e2e-collector" },
+            time,
+            loggerFactory.CreateLogger<SourceSupervisor>(),
+            new Random(5));
+    }
+
+    public CollectorDatabase Database { get; }
+
+    public HttpLogSink Sink { get; }
+
+    public ApiKeyRateLimiters Limiters { get; }
+
+    public CallLedger Ledger { get; }
+
+    public CollectionServices Services { get; }
+
+    public SourcePipeline Pipeline { get; }
+
+    public SourceSupervisor Supervisor { get; }
+
+    /// <summary>Cancelled to kill the process in the middle of a step.</summary>
+    public CancellationTokenSource Lifetime { get; } = new();
+
+    public void Dispose()
+    {
+        Lifetime.Dispose();
+        Limiters.Dispose();
+        _sinkClient.Dispose();
+        Database.Dispose();
+    }
+}
+
+/// <summary>One KnowBe4 request as it left the collector.</summary>
+/// <param name="At">The clock when it was sent (after the call's simulated duration).</param>
+/// <param name="Timestamp">The clock's high-resolution timestamp when it was sent.</param>
+/// <param name="Status">The HTTP status, or null when no answer came.</param>
+internal sealed record KnowBe4Call(DateTimeOffset At, long Timestamp, string PathAndQuery, int? Status, TimeSpan? RetryAfter);
+
+/// <summary>Records every KnowBe4 request and moves the fake clock by a call's duration as it goes out.</summary>
+internal sealed class KnowBe4CallLog(TimeProvider time) : DelegatingHandler
+{
+    private readonly Lock _gate = new();
+    private readonly List<KnowBe4Call> _calls = [];
+    private int _started;
+
+    public TimeSpan CallDuration { get; set; }
+
+    /// <summary>Runs before each request goes out, with its 1-based number (for killing a process mid-scan).</summary>
+    public Action<int>? BeforeCall { get; set; }
+
+    public IReadOnlyList<KnowBe4Call> Calls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    public int Started => Volatile.Read(ref _started);
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        BeforeCall?.Invoke(Interlocked.Increment(ref _started));
+        cancellationToken.ThrowIfCancellationRequested();
+        if (CallDuration > TimeSpan.Zero && time is FakeTimeProvider fake)
+        {
+            fake.Advance(CallDuration);
+        }
+        var at = time.GetUtcNow();
+        var timestamp = time.GetTimestamp();
+        var path = request.RequestUri!.PathAndQuery;
+        try
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            Record(new KnowBe4Call(at, timestamp, path, (int)response.StatusCode, response.Headers.RetryAfter?.Delta));
+            return response;
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            Record(new KnowBe4Call(at, timestamp, path, null, null));
+            throw;
+        }
+    }
+
+    private void Record(KnowBe4Call call)
+    {
+        lock (_gate)
+        {
+            _calls.Add(call);
+        }
+    }
+}
+
+/// <summary>
+/// The collector's side of the sink connection. <see cref="AfterAcceptance"/> runs once the endpoint has accepted a
+/// batch and before the collector learns of it: the place to kill the process between acceptance and checkpoint.
+/// </summary>
+internal sealed class SinkTransportHandler : DelegatingHandler
+{
+    private int _accepted;
+
+    /// <summary>Called with the 1-based number of each accepted request.</summary>
+    public Action<int>? AfterAcceptance { get; set; }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            AfterAcceptance?.Invoke(Interlocked.Increment(ref _accepted));
+            if (cancellationToken.IsCancellationRequested)
+            {
+                response.Dispose();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        return response;
+    }
+}
+
+/// <summary>Follows another clock until frozen, then stands still: the emulator's world stops changing.</summary>
+internal sealed class FreezableClock(TimeProvider inner) : TimeProvider
+{
+    private long _frozenUtcTicks = -1;
+
+    public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
+
+    public override long TimestampFrequency => inner.TimestampFrequency;
+
+    public void Freeze() => Interlocked.Exchange(ref _frozenUtcTicks, inner.GetUtcNow().UtcTicks);
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        var frozen = Interlocked.Read(ref _frozenUtcTicks);
+        return frozen < 0 ? inner.GetUtcNow() : new DateTimeOffset(frozen, TimeSpan.Zero);
+    }
+
+    public override long GetTimestamp() => inner.GetTimestamp();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        inner.CreateTimer(callback, state, dueTime, period);
+}
+
+/// <summary>One event line an endpoint accepted.</summary>
+internal sealed record DeliveredEvent(string Id, byte[] Json, int Batch, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// An HTTP log endpoint on loopback Kestrel: gunzips each POST, records its NDJSON lines, and answers 200 — or 503
+/// while <see cref="Refuse"/> says so.
+/// </summary>
+internal sealed class EndToEndLogSink : IAsyncDisposable
+{
+    private const int MaxBodyBytes = 16 * 1024 * 1024;
+
+    private readonly WebApplication _app;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly List<DeliveredEvent> _events = [];
+    private int _batches;
+    private int _refused;
+
+    private EndToEndLogSink(WebApplication app, TimeProvider time)
+    {
+        _app = app;
+        _time = time;
+        app.MapPost("/receiver", ReceiveAsync);
+    }
+
+    public Uri Url { get; private set; } = null!;
+
+    /// <summary>When true for a request, it is answered 503 and nothing is recorded.</summary>
+    public Func<bool> Refuse { get; set; } = () => false;
+
+    /// <summary>Called with the number of batches accepted so far, after each accepted batch was recorded.</summary>
+    public Action<int>? BatchAccepted { get; set; }
+
+    public IReadOnlyList<DeliveredEvent> Events
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _events];
+            }
+        }
+    }
+
+    public int AcceptedBatches
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _batches;
+            }
+        }
+    }
+
+    public int RefusedRequests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _refused;
+            }
+        }
+    }
+
+    public static async Task<EndToEndLogSink> StartAsync(TimeProvider time)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
+        var app = builder.Build();
+        var sink = new EndToEndLogSink(app, time);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        sink.Url = new Uri(app.Urls.First().TrimEnd('/') + "/receiver");
+        return sink;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+
+    private async Task ReceiveAsync(HttpContext context)
+    {
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+        if (Refuse())
+        {
+            lock (_gate)
+            {
+                _refused++;
+            }
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
+        var bytes = string.Equals(context.Request.Headers.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase)
+            ? Gunzip(body.ToArray())
+            : body.ToArray();
+        var receivedAt = _time.GetUtcNow();
+        int batch;
+        lock (_gate)
+        {
+            batch = ++_batches;
+            foreach (var line in Lines(bytes))
+            {
+                _events.Add(new DeliveredEvent(IdOf(line), line, batch, receivedAt));
+            }
+        }
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        BatchAccepted?.Invoke(batch);
+    }
+
+    private static byte[] Gunzip(byte[] compressed)
+    {
+        using var input = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        input.CopyTo(output);
+        return output.ToArray();
+    }
+
+    private static IEnumerable<byte[]> Lines(byte[] body)
+    {
+        var start = 0;
+        for (var i = 0; i < body.Length; i++)
+        {
+            if (body[i] == (byte)'\n')
+            {
+                yield return body[start..i];
+                start = i + 1;
+            }
+        }
+        if (start < body.Length)
+        {
+            throw new InvalidDataException("An NDJSON body must end with a newline.");
+        }
+    }
+
+    private static string IdOf(byte[] line)
+    {
+        var reader = new Utf8JsonReader(line);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isId = reader.ValueTextEquals("id"u8);
+            reader.Read();
+            if (isId)
+            {
+                return reader.GetString()!;
+            }
+            reader.Skip();
+        }
+        throw new InvalidDataException("A delivered line has no id: " + Encoding.UTF8.GetString(line));
+    }
+}
