@@ -1,3 +1,4 @@
+using Kb4Collector.Lifecycle;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -355,6 +356,7 @@ public sealed class SourceEndpointsTests(AdminDaemonFixture daemon)
             routes.Add((HttpMethod.Get, $"{Sources}/{id}/deadLetters"));
         }
         routes.Add((HttpMethod.Post, $"{Sources}/{daemon.BadId}/action/restart"));
+        var restartedAt = DateTimeOffset.UtcNow;
 
         foreach (var (method, path) in routes)
         {
@@ -364,6 +366,10 @@ public sealed class SourceEndpointsTests(AdminDaemonFixture daemon)
             Assert.DoesNotContain(AdminDaemonFixture.BadKey, body, StringComparison.Ordinal);
             Assert.DoesNotContain(daemon.Token, body, StringComparison.Ordinal);
         }
+
+        // The restart is applied on the source's own loop a moment later: let it land before the next test looks.
+        await AdminDaemonFixture.WaitUntilAsync(() => daemon.Runtime.Find(daemon.BadId) is { Status: { State: SourceState.Error } status }
+            && status.RecentTransitions.Any(transition => transition.To == SourceState.Pending && transition.At >= restartedAt.AddSeconds(-1)));
 
         var log = daemon.LogText;
         Assert.Contains(AdminDaemonFixture.GoodName, log, StringComparison.Ordinal);
