@@ -105,7 +105,8 @@ public sealed class SourcePipeline
             _services.Ledger.Remaining(_source.ApiKeyFingerprint, after),
             PollSchedule.UntilNextUtcMidnight(after),
             Math.Max(1, _sourcesSharingKey()),
-            callsPerPoll: Math.Max(1, result.Calls),
+            // A steady poll costs one to three calls; a backlog drain is a one-off and must not stretch the next interval.
+            callsPerPoll: Math.Clamp(result.Calls, 1, 3),
             _source.PollingInterval));
     }
 
