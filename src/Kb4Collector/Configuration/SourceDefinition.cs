@@ -47,7 +47,7 @@ public sealed record SourceDefinition
     public string Id => IdFor(Name);
 
     /// <summary>First 16 hex digits of the SHA-256 of the key: tells keys apart without revealing them.</summary>
-    public string ApiKeyFingerprint => HashHex(ApiKey);
+    public string ApiKeyFingerprint => Quota.ApiKeyFingerprint.Of(ApiKey);
 
     /// <summary>
     /// What a checkpoint belongs to: the account (base URL and key). When it changes the collected

@@ -270,7 +270,7 @@ public sealed class KnowBe4Client
             // The status says enough; a body that cannot be read only loses the excerpt.
         }
         var kind = KnowBe4Failures.Classify(statusCode, serverText, _hasAuthenticated);
-        var retryAfter = KnowBe4Failures.RetryAfter(response.Headers.RetryAfter, _timeProvider.GetUtcNow());
+        var retryAfter = Quota.RetryAfter.From(response, _timeProvider);
         var message = KnowBe4Failures.Describe(call.Display, statusCode, kind, retryAfter, KnowBe4Failures.Excerpt(serverText, _options.ApiKey));
         return new KnowBe4ApiException(kind, call.Endpoint, statusCode, MaskedDisplay(message), retryAfter);
     }

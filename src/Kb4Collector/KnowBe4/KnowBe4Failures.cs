@@ -58,21 +58,6 @@ internal static class KnowBe4Failures
         return builder.ToString();
     }
 
-    /// <summary>The delay a <c>Retry-After</c> header asks for (seconds or an HTTP date), never negative.</summary>
-    public static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now)
-    {
-        if (header?.Delta is { } delta)
-        {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-        }
-        if (header?.Date is { } date)
-        {
-            var delay = date - now;
-            return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
-        }
-        return null;
-    }
-
     /// <summary>
     /// The server's text from an error body: its JSON <c>message</c> (or <c>error</c>) when it has one, otherwise the
     /// text itself. The key is masked before anything is cut, so no part of it can survive.

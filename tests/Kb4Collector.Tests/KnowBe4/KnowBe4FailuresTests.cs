@@ -28,17 +28,6 @@ public sealed class KnowBe4FailuresTests
     }
 
     [Fact]
-    public void RetryAfterSecondsAndDatesBecomeDelays()
-    {
-        var now = new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
-
-        Assert.Equal(TimeSpan.FromSeconds(7), KnowBe4Failures.RetryAfter(new RetryConditionHeaderValue(TimeSpan.FromSeconds(7)), now));
-        Assert.Equal(TimeSpan.FromSeconds(90), KnowBe4Failures.RetryAfter(new RetryConditionHeaderValue(now.AddSeconds(90)), now));
-        Assert.Equal(TimeSpan.Zero, KnowBe4Failures.RetryAfter(new RetryConditionHeaderValue(now.AddSeconds(-5)), now));
-        Assert.Null(KnowBe4Failures.RetryAfter(null, now));
-    }
-
-    [Fact]
     public void ServerTextPrefersTheJsonMessage()
     {
         Assert.Equal("Limit Exceeded", KnowBe4Failures.ServerText("""{"message":"Limit Exceeded"}"""u8, "k"));
