@@ -75,6 +75,11 @@ public sealed class DaemonHostTests
         await Waits.UntilAsync(() => daemon.Source("KnowBe4 EU") is null, "the removed source to be deleted");
 
         Assert.Null(daemon.Runtime.Find(removedId));
+        var database = daemon.Runtime.Services.Database.Database;
+        await Waits.UntilAsync(() => database.GetCollection("checkpoints").FindById(removedId) is null, "the removed source's checkpoint to be deleted");
+        Assert.Null(database.GetCollection(Kb4Collector.Lifecycle.SourceSupervisor.StatesCollectionName).FindById(removedId));
+        Assert.Equal(0, database.GetCollection("seen_ids").Count(LiteDB.Query.EQ("SourceId", removedId)));
+        Assert.NotNull(database.GetCollection("checkpoints").FindById(daemon.Source("KnowBe4 US")!.Definition.Id));
         Assert.Equal(SourceState.Collecting, daemon.Source("KnowBe4 US")!.Status.State);
         Assert.Contains("KnowBe4 EU", daemon.Log.ToString(), StringComparison.Ordinal);
     }
