@@ -53,7 +53,17 @@ internal static class AdminMapping
         view.Checkpoint is { } checkpoint ? Checkpoint(checkpoint) : null,
         Quota(view.Quota, view.Definition.ApiKeyFingerprint),
         view.DeadLetters,
-        view.Definition.SourceFile);
+        view.Definition.SourceFile,
+        view.Plan is { } plan ? Plan(plan) : null);
+
+    public static PlanJson Plan(CollectionPlan plan) => new(
+        plan.DailyCalls,
+        DurationParser.Format(TimeSpan.FromSeconds(Math.Ceiling(plan.PollInterval.TotalSeconds))),
+        Math.Round(plan.PollsPerDay, 1),
+        plan.RescanPeriod == TimeSpan.MaxValue ? "never" : DurationParser.Format(TimeSpan.FromSeconds(Math.Ceiling(plan.RescanPeriod.TotalSeconds))),
+        plan.RescanPassCost,
+        plan.PaysForHorizon,
+        plan.Describe());
 
     public static SourceFileJson SourceFile(SourceDefinition definition) =>
         new(ApiVersion, new SourceDefinitionJson(new SchemaRefJson(SchemaType), SourceType, Config(definition)));
@@ -115,7 +125,9 @@ internal static class AdminMapping
         checkpoint.LastPollAt,
         checkpoint.LastDeliveryAt,
         checkpoint.OutsideTotal,
-        [.. checkpoint.Days.Select(day => new CheckpointDayJson(day.Day, day.VerifiedTotal, day.LastFullScanAt))]);
+        [.. checkpoint.Days.Select(day => new CheckpointDayJson(day.Day, day.VerifiedTotal, day.LastFullScanAt, day.Proven))],
+        checkpoint.FoundLate,
+        checkpoint.FirstRunComplete);
 
     public static QuotaJson Quota(QuotaStatus quota, string keyFingerprint) => new(
         quota.Day, keyFingerprint, quota.Used, quota.Budget, quota.ManualReserve, quota.RemainingScheduled, quota.RemainingManual);

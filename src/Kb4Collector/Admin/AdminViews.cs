@@ -48,7 +48,18 @@ public sealed record SourceJson(
     CheckpointJson? Checkpoint,
     QuotaJson Quota,
     int DeadLetters,
-    string SourceFile);
+    string SourceFile,
+    PlanJson? Plan = null);
+
+/// <summary>How the source spends its share of the key's daily calls (see the README's "How collection works").</summary>
+public sealed record PlanJson(
+    int DailyCalls,
+    string PollInterval,
+    double PollsPerDay,
+    string RescanPeriod,
+    int RescanPassCost,
+    bool PaysForHorizon,
+    string Summary);
 
 public sealed record SchemaRefJson(string Type);
 
@@ -89,9 +100,11 @@ public sealed record CheckpointJson(
     DateTimeOffset? LastPollAt,
     DateTimeOffset? LastDeliveryAt,
     long OutsideTotal,
-    IReadOnlyList<CheckpointDayJson> Days);
+    IReadOnlyList<CheckpointDayJson> Days,
+    long FoundLate = 0,
+    bool FirstRunComplete = false);
 
-public sealed record CheckpointDayJson(DateOnly Day, long? VerifiedTotal, DateTimeOffset? LastFullScanAt);
+public sealed record CheckpointDayJson(DateOnly Day, long? VerifiedTotal, DateTimeOffset? LastFullScanAt, bool Proven = false);
 
 /// <summary>Today's (UTC) calls of the source's API key; every source using the key shares it.</summary>
 public sealed record QuotaJson(

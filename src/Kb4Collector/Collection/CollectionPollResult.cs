@@ -13,6 +13,14 @@ public sealed record CheckpointSummary(
     DateTimeOffset? LastDeliveryAt,
     long EventsDelivered,
     long OutsideTotal,
-    IReadOnlyList<DaySummary> Days);
+    IReadOnlyList<DaySummary> Days)
+{
+    /// <summary>Events found on a past day after that day had been read in full (backdated, sent late).</summary>
+    public long FoundLate { get; init; }
 
-public sealed record DaySummary(DateOnly Day, long? VerifiedTotal, DateTimeOffset? LastFullScanAt);
+    /// <summary>Whether the first run's scan of the lookback and the horizon is complete.</summary>
+    public bool FirstRunComplete { get; init; }
+}
+
+/// <param name="Proven">The day's last complete read was proven consistent (not only seeded by the first run's scan or resumed).</param>
+public sealed record DaySummary(DateOnly Day, long? VerifiedTotal, DateTimeOffset? LastFullScanAt, bool Proven = false);

@@ -1,4 +1,5 @@
 using Kb4Collector.Delivery;
+using Kb4Collector.KnowBe4;
 using Kb4Collector.Quota;
 using Kb4Collector.Storage;
 using Microsoft.Extensions.Logging;
@@ -32,4 +33,19 @@ public sealed class CollectionServices(
     public TimeProvider TimeProvider { get; } = timeProvider;
 
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
+
+    /// <summary>How a poll retries a lone transient KnowBe4 failure before the source goes to Error.</summary>
+    public CallRetry Retry { get; init; } = CallRetry.Default;
+
+    /// <summary>
+    /// The one place a collecting KnowBe4 client is built: the key's pacing in front of the shared connection pool.
+    /// </summary>
+    public KnowBe4Client CreateKnowBe4Client(Uri baseUrl, string apiKey, string keyFingerprint)
+    {
+        var pacing = Limiters.CreateHandler(keyFingerprint);
+        pacing.InnerHandler = KnowBe4Handler;
+        // The pool underneath is shared by every source: this client must not dispose it.
+        var http = new HttpClient(pacing, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        return new KnowBe4Client(http, new KnowBe4ClientOptions(baseUrl, apiKey), TimeProvider);
+    }
 }

@@ -24,4 +24,31 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Source {SourceId}: the sink refused {Count} events one by one; they are kept as dead letters")]
     public static partial void DeadLettered(ILogger logger, string sourceId, int count);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "Source {SourceId}: first run's scan done: {Days} days tracked holding {Events} events, {Calls} calls")]
+    public static partial void InitialScanDone(ILogger logger, string sourceId, int days, long events, int calls);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Source {SourceId}: the sink took {Settled} of {Total} events before refusing; those are committed and only the rest will be sent again")]
+    public static partial void PartlyDelivered(ILogger logger, string sourceId, int settled, int total);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Source {SourceId}: the commit of {Events} accepted events that had failed is now stored")]
+    public static partial void HeldCommitted(ILogger logger, string sourceId, int events);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Source {SourceId}: delivering what was read before the failure did not complete ({ErrorType}: {Reason}); it will be read again")]
+    public static partial void SalvageFailed(ILogger logger, string sourceId, string errorType, string reason);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Source {SourceId}: checkpoint of version 1 carried over (days and seen ids kept)")]
+    public static partial void CheckpointMigrated(ILogger logger, string sourceId);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Information, Message = "Source {SourceName}: collection plan: {Plan}")]
+    public static partial void PlanChanged(ILogger logger, string sourceName, string plan);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Information, Message = "Source {SourceName}: KnowBe4 {Endpoint} failed ({Reason}); retry {Attempt} in {DelayMilliseconds} ms")]
+    public static partial void RetryingCall(ILogger logger, string sourceName, string endpoint, string reason, int attempt, long delayMilliseconds);
+
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Information, Message = "Source {SourceName}: poll delivered {Events} events with {Calls} calls; next poll in {NextPoll}")]
+    public static partial void PollSummary(ILogger logger, string sourceName, int events, int calls, string nextPoll);
+
+    [LoggerMessage(EventId = 3016, Level = LogLevel.Information, Message = "Source {SourceName}: idle, {Polls} polls since the last summary; next poll in {NextPoll}")]
+    public static partial void IdleHeartbeat(ILogger logger, string sourceName, int polls, string nextPoll);
 }

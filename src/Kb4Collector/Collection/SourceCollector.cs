@@ -1,80 +1,103 @@
+using Kb4Collector.Delivery;
 using Kb4Collector.KnowBe4;
-using Kb4Collector.Storage;
-using LiteDB;
 using Microsoft.Extensions.Logging;
 
 namespace Kb4Collector.Collection;
 
-/// <summary>One call of List Events, already paced and counted against the key's budget by the caller.</summary>
-public delegate Task<RawEventPage> FetchEventPage(EventQuery query, CancellationToken cancellationToken);
+/// <summary>One call of List Events, paced and counted by the caller; no page when the daily budget is spent.</summary>
+public delegate Task<FetchOutcome> FetchEventPage(EventQuery query, CancellationToken cancellationToken);
 
-/// <summary>Hands events to the HTTP log endpoint; returns only once the sink accepted (or dead-lettered) all of them.</summary>
+/// <summary>Hands events to the HTTP log endpoint; returns once the sink accepted (or dead-lettered) all of them.</summary>
+/// <exception cref="SinkException">The sink refused; <see cref="SinkException.Delivered"/> says how many leading events it settled.</exception>
 public delegate Task DeliverEvents(IReadOnlyList<RawEvent> events, CancellationToken cancellationToken);
 
+/// <summary>A page, or why there is none: the key's daily budget is spent until <see cref="BudgetResetsAt"/>.</summary>
+public readonly record struct FetchOutcome(RawEventPage? Page, DateTimeOffset? BudgetResetsAt)
+{
+    public static FetchOutcome Of(RawEventPage page) => new(page, null);
+
+    public static FetchOutcome BudgetSpent(DateTimeOffset resetsAt) => new(null, resetsAt);
+}
+
+/// <summary>What a poll may spend on scheduled re-reads: the period the plan affords, and whether a read of a given cost still fits today.</summary>
+public sealed record RescanAllowance(TimeSpan Period, Func<int, bool> CanAfford)
+{
+    public static readonly RescanAllowance Unlimited = new(TimeSpan.FromHours(1), _ => true);
+}
+
+/// <summary>What identifies a stored cursor as this source's: the host, and the fingerprint a version-1 cursor was stored under.</summary>
+public sealed record CollectionIdentity(string QueryFingerprint, string? LegacyFingerprint = null);
+
 /// <summary>
-/// The loss-free cursor of one source over List Events (DESIGN.md §5).
+/// The loss-free cursor of one source over List Events (DESIGN.md §5): fetch → plan → deliver → commit.
 /// </summary>
 /// <remarks>
-/// The API has no creation time and lets creators backdate <c>occurred_date</c>, so the cursor is not a timestamp.
-/// Each UTC day inside the backdate horizon is read ascending with the day filter, and every event id delivered is
-/// kept per day. An idle poll is one call: the account's event count (<c>per_page=1</c>, so <c>total_pages</c> is
-/// the count) compared with the counts recorded for the tracked days plus those outside them. When it moved, today
-/// is read on from its last known position, and only if that does not explain the change are past days counted
-/// (one call each) and the days whose count moved re-read. A read counts as consistent only when the distinct ids
-/// it saw equal the total the API reported at its end; otherwise the day is read again. Ids already seen are never
-/// delivered again, and the seen ids and the day counts are committed in the same LiteDB transaction, after the
-/// sink accepted the batch that carried them. A creation and a deletion on the same day between two polls leave the
-/// count unchanged; the periodic full re-read of each day, paid from spare budget, closes that gap.
+/// The API has no creation time and lets creators backdate <c>occurred_date</c>, so the cursor is not a timestamp but
+/// the set of UTC days of the horizon, each with the ids delivered on it (in LiteDB) and the count the API reported
+/// at its last complete read. The first run reads newest first across days (about one call per 100 events, empty
+/// days cost nothing); afterwards an idle poll is one call, the account's count, compared with the counts recorded.
+/// A change is looked for first at the end of today, then by counting every tracked day; a day whose count moved is
+/// read again. A day read is proven only when the day's count at its start and at its end agree with the distinct
+/// ids it saw; otherwise it is read again. Scheduled full re-reads of every tracked day, paid from the plan's budget,
+/// find what counts cannot see (a creation and a deletion that cancel out). Nothing is delivered twice: ids are
+/// kept per day and committed with the cursor in one transaction after the sink accepted the batch that carried them.
 /// </remarks>
-public sealed partial class SourceCollector
+public sealed class SourceCollector
 {
     private readonly string _sourceId;
-    private readonly string _queryFingerprint;
+    private readonly CollectionIdentity _identity;
     private readonly CollectionOptions _options;
     private readonly FetchEventPage _fetch;
     private readonly DeliverEvents _deliver;
-    private readonly Func<long> _spareCallsToday;
-    private readonly ILiteCollection<CheckpointDocument> _checkpoints;
-    private readonly ILiteCollection<BsonDocument> _cursors;
-    private readonly ILiteCollection<SeenChunkDocument> _seenChunks;
-    private readonly LiteDatabase _database;
+    private readonly CheckpointStore _store;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
     private readonly Dictionary<DateOnly, HashSet<Guid>> _seen = [];
     private readonly Dictionary<DateOnly, List<Guid>> _pendingKeys = [];
-    private readonly List<RawEvent> _pending = [];
+    private readonly List<PendingEvent> _pending = [];
+
+    /// <summary>Batches the sink accepted whose commit failed: kept until a commit lands, never sent again.</summary>
+    private readonly List<BatchEffects> _held = [];
+
     private int _pendingBytes;
     private CheckpointDocument? _checkpoint;
     private Task _committing = Task.CompletedTask;
     private int _calls;
     private int _delivered;
+    private DateTimeOffset? _budgetResetsAt;
+    private bool _halted;
     private volatile bool _stopRequested;
+    private Action? _onFirstPage;
 
     public SourceCollector(
         string sourceId,
-        string queryFingerprint,
+        CollectionIdentity identity,
         CollectionOptions options,
         FetchEventPage fetch,
         DeliverEvents deliver,
-        CollectorDatabase database,
+        Storage.CollectorDatabase database,
         TimeProvider timeProvider,
-        ILogger<SourceCollector> logger,
-        Func<long>? spareCallsToday = null)
+        ILogger<SourceCollector> logger)
     {
         _sourceId = sourceId;
-        _queryFingerprint = queryFingerprint;
+        _identity = identity;
         _options = options;
         _fetch = fetch;
         _deliver = deliver;
-        _spareCallsToday = spareCallsToday ?? (() => long.MaxValue);
-        _database = database.Database;
-        _checkpoints = _database.GetCollection<CheckpointDocument>(CheckpointDocument.Collection);
-        _cursors = _database.GetCollection(CheckpointDocument.Collection);
-        _seenChunks = _database.GetCollection<SeenChunkDocument>(SeenChunkDocument.Collection);
+        _store = new CheckpointStore(database);
         _timeProvider = timeProvider;
         _logger = logger;
     }
+
+    /// <summary>Runs before each commit of a batch's effects (tests stand a full disk in with it).</summary>
+    internal Action? BeforeCommit
+    {
+        set => _store.BeforeCommit = value;
+    }
+
+    /// <summary>Calls a full re-read of every tracked day costs, as of the last poll (for the budget plan).</summary>
+    public int RescanPassCost { get; private set; }
 
     /// <summary>
     /// For shutdown: the poll under way makes no further call, delivers and commits what it already read, and returns.
@@ -82,60 +105,52 @@ public sealed partial class SourceCollector
     public void StopAfterCurrentBatch() => _stopRequested = true;
 
     /// <summary>Reads what is new since the last poll and delivers it; an empty poll is committed as progress too.</summary>
-    public async Task<CollectionPollResult> PollOnceAsync(CancellationToken cancellationToken)
+    /// <param name="rescans">What the budget allows for scheduled re-reads.</param>
+    /// <param name="onFirstPage">Called once, when the first page of the poll has arrived (the key works).</param>
+    public async Task<CollectionPollResult> PollOnceAsync(RescanAllowance rescans, Action? onFirstPage, CancellationToken cancellationToken)
     {
         _calls = 0;
         _delivered = 0;
-        var now = _timeProvider.GetUtcNow();
+        _budgetResetsAt = null;
+        _halted = false;
+        _onFirstPage = onFirstPage;
         try
         {
+            await CommitHeldAsync();
+            var now = _timeProvider.GetUtcNow();
             var checkpoint = LoadCheckpoint(now);
             var today = DateOnly.FromDateTime(now.UtcDateTime);
-            RollWindow(checkpoint, today);
-
-            // The first run counts the account before reading: whatever changes during the reads then shows up as a
-            // difference on the next poll and is looked for, instead of being taken for events outside the horizon.
-            long? baseline = checkpoint.Baselined ? null : await CountAsync(day: null, cancellationToken);
-            foreach (var unread in checkpoint.Days.Where(day => day.VerifiedTotal is null || day.Unsettled).OrderBy(day => day.Day).ToList())
+            foreach (var dropped in DayPlanner.Roll(checkpoint, today, _options.BackdateHorizon, _options.AllHistory))
             {
-                await ReadDayAsync(unread, cancellationToken);
+                checkpoint.OutsideTotal += dropped.VerifiedTotal ?? 0;
+                _seen.Remove(DayPlanner.Day(dropped));
+                _store.DeleteDay(_sourceId, DayPlanner.Day(dropped));
             }
 
-            if (baseline is { } accountAtStart)
+            var completed = await PollAsync(checkpoint, today, rescans, cancellationToken);
+            if (completed)
             {
-                checkpoint.OutsideTotal = accountAtStart - TrackedTotal(checkpoint);
-                checkpoint.Baselined = true;
+                // When it began: everything that existed then has been read.
+                checkpoint.LastPollAt = now.UtcDateTime;
             }
-            else
+            RescanPassCost = DayPlanner.RescanPassCost(checkpoint);
+            await FlushAsync(durable: true, cancellationToken);
+            if (_budgetResetsAt is { } resetsAt)
             {
-                var accountTotal = await CountAsync(day: null, cancellationToken);
-                if (accountTotal != ExpectedTotal(checkpoint))
-                {
-                    await ReconcileChangeAsync(checkpoint, today, accountTotal, cancellationToken);
-                }
+                Log.BudgetExhausted(_logger, _sourceId, resetsAt);
             }
-
-            await ReReadStalestDayAsync(checkpoint, now, cancellationToken);
-            checkpoint.LastPollAt = now.UtcDateTime;
-            await FlushAsync(cancellationToken, durable: true);
-            return new CollectionPollResult(_calls, _delivered, Idle: _delivered == 0 && _calls == 1, BudgetResetsAt: null);
+            return new CollectionPollResult(_calls, _delivered, Idle: completed && _delivered == 0 && _calls <= 1, _budgetResetsAt);
         }
-        catch (StopRequestedException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await FlushAsync(cancellationToken, durable: true);
-            return new CollectionPollResult(_calls, _delivered, Idle: false, BudgetResetsAt: null);
-        }
-        catch (DailyBudgetExhaustedException exhausted)
-        {
-            await FlushAsync(cancellationToken, durable: true);
-            Log.BudgetExhausted(_logger, _sourceId, exhausted.ResetsAt);
-            return new CollectionPollResult(_calls, _delivered, Idle: false, exhausted.ResetsAt);
-        }
-        catch
-        {
-            // The next poll starts from what is stored: let a commit under way land (or fail) first.
+            // Killed or aborted: nothing more is sent; what is stored (plus any held batch) is where the next poll starts.
             await _committing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             Forget();
+            throw;
+        }
+        catch (Exception failure)
+        {
+            await SalvageAsync(failure, cancellationToken);
             throw;
         }
     }
@@ -143,7 +158,7 @@ public sealed partial class SourceCollector
     /// <summary>The stored cursor, for the admin endpoint.</summary>
     public CheckpointSummary? ReadCheckpoint()
     {
-        var stored = _checkpoints.FindById(_sourceId);
+        var stored = _store.Find(_sourceId);
         if (stored is null)
         {
             return null;
@@ -157,90 +172,285 @@ public sealed partial class SourceCollector
             [.. stored.Days.OrderBy(day => day.Day).Select(day => new DaySummary(
                 DateOnly.FromDateTime(day.Day),
                 day.VerifiedTotal,
-                day.LastFullScanAt is { } scanned ? AsUtc(scanned) : null))]);
+                day.LastFullScanAt is { } scanned ? AsUtc(scanned) : null,
+                day.Proven))])
+        {
+            FoundLate = stored.FoundLate,
+            FirstRunComplete = stored.Baselined,
+        };
+    }
+
+    /// <summary>Hands the cursor and seen ids to the source's new id (the source was renamed); nothing is sent again.</summary>
+    public void MoveState(string newSourceId)
+    {
+        Forget();
+        _held.Clear();
+        _store.Move(_sourceId, newSourceId);
     }
 
     /// <summary>Deletes the source's cursor and seen ids (the source was removed).</summary>
     public void DeleteState()
     {
         Forget();
-        _checkpoints.Delete(_sourceId);
-        _seenChunks.DeleteMany(chunk => chunk.SourceId == _sourceId);
+        _held.Clear();
+        _store.Delete(_sourceId);
     }
 
-    private async Task ReconcileChangeAsync(CheckpointDocument checkpoint, DateOnly today, long accountTotal, CancellationToken cancellationToken)
+    private async Task<bool> PollAsync(CheckpointDocument checkpoint, DateOnly today, RescanAllowance rescans, CancellationToken cancellationToken)
     {
-        var change = accountTotal - ExpectedTotal(checkpoint);
-        var before = ExpectedTotal(checkpoint);
-        await ReadTodayOnAsync(Day(checkpoint, today), cancellationToken);
-        var explainedByToday = ExpectedTotal(checkpoint) - before;
-        if (explainedByToday == change)
+        if (!checkpoint.Baselined && !await InitialScanAsync(checkpoint, today, rescans, cancellationToken))
         {
-            return;
+            return false;
         }
 
-        // More than expected arrived today while it was read, or something changed elsewhere: count again.
-        var reference = explainedByToday > change ? await CountAsync(day: null, cancellationToken) : accountTotal;
-        foreach (var past in checkpoint.Days.Where(day => DateOnly.FromDateTime(day.Day) != today).OrderByDescending(day => day.Day).ToList())
+        foreach (var unread in DayPlanner.Unread(checkpoint))
         {
-            if (ExpectedTotal(checkpoint) == reference)
+            if (!await ReadDayAsync(unread, today, cancellationToken))
             {
-                return;
+                return false;
             }
-            var pastDay = DateOnly.FromDateTime(past.Day);
-            var count = await CountAsync(pastDay, cancellationToken);
+        }
+
+        if (await CountAsync(day: null, cancellationToken) is not { } accountTotal)
+        {
+            return false;
+        }
+        var consistent = accountTotal == DayPlanner.ExpectedTotal(checkpoint);
+        if (!consistent)
+        {
+            if (await ReconcileChangeAsync(checkpoint, today, accountTotal, cancellationToken) is not { } explained)
+            {
+                return false;
+            }
+            consistent = explained;
+        }
+        if (consistent)
+        {
+            checkpoint.LastConsistentAt = _timeProvider.GetUtcNow().UtcDateTime;
+        }
+
+        var now = _timeProvider.GetUtcNow().UtcDateTime;
+        foreach (var due in DayPlanner.DueForRescan(checkpoint, now, rescans.Period))
+        {
+            if (!rescans.CanAfford(DayPlanner.ReadCost(due)))
+            {
+                break;
+            }
+            if (!await ReadDayAsync(due, today, cancellationToken))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The first run: every event of the lookback and the horizon, newest first across days, so that a backlog costs
+    /// about one call per 100 events and an empty day costs nothing. Events before the lookback are remembered, not
+    /// sent. Each day's count is seeded from what the scan saw; the account's count at the start puts everything older
+    /// outside. A scan disturbed by changes shows up as a difference on the counts that follow and is read again.
+    /// </summary>
+    private async Task<bool> InitialScanAsync(CheckpointDocument checkpoint, DateOnly today, RescanAllowance allowance, CancellationToken cancellationToken)
+    {
+        if (checkpoint.InitialScanStartTotal is null)
+        {
+            if (await CountAsync(day: null, cancellationToken) is not { } startTotal)
+            {
+                return false;
+            }
+            checkpoint.InitialScanStartTotal = startTotal;
+        }
+
+        // History before the lookback is read first, day by day, when the budget affords it: whatever is created on
+        // those days afterwards (backdated) is then new and delivered. On a tiny budget the newest-first scan does it
+        // all at once; an event created during that scan and backdated before the lookback is then taken for history.
+        var baselineDays = BaselineDays(checkpoint, today);
+        if (baselineDays.Count > 0 && allowance.CanAfford(baselineDays.Sum(DayPlanner.ReadCost) + baselineDays.Count))
+        {
+            foreach (var baseline in baselineDays)
+            {
+                if (!await ReadDayAsync(baseline, today, cancellationToken))
+                {
+                    return false;
+                }
+            }
+        }
+
+        var horizonStart = DayPlanner.HorizonStart(today, _options.BackdateHorizon);
+        var startDay = DateOnly.FromDateTime(checkpoint.StartedFrom);
+        var floor = _options.AllHistory ? DateOnly.MinValue : (startDay < horizonStart ? startDay : horizonStart);
+        // The scan stops above the days already read in full.
+        while (DayPlanner.Find(checkpoint, floor) is { Baselined: true } && floor < today)
+        {
+            floor = floor.AddDays(1);
+        }
+        // One page back on a resume: arrivals only push events down, so the page before may hold what the last one had.
+        var pageNumber = Math.Max(1, checkpoint.InitialScanPage - 1);
+        var pageLimit = int.MaxValue;
+        var oldestSeen = today;
+        while (true)
+        {
+            if (await FetchAsync(NewestFirst(pageNumber), cancellationToken) is not { } page)
+            {
+                return false;
+            }
+            pageLimit = pageLimit == int.MaxValue ? PageLimit(page.Meta.TotalPages, pageNumber) : pageLimit;
+            var reachedFloor = false;
+            foreach (var item in page.Events)
+            {
+                var day = DateOnly.FromDateTime(item.OccurredDate.UtcDateTime);
+                if (day < floor)
+                {
+                    reachedFloor = true;
+                    continue;
+                }
+                oldestSeen = day < oldestSeen ? day : oldestSeen;
+                var document = DayPlanner.Find(checkpoint, day) ?? AddDay(checkpoint, day);
+                if (await OfferAsync(document, day, EventKey.From(item.Id), item, document.Baselined ? null : checkpoint.StartedFrom, cancellationToken))
+                {
+                    document.ScanCount++;
+                }
+                if (day == today && document.LastId is null)
+                {
+                    document.LastId = item.Id; // newest first: the first of today is the last in ascending order
+                }
+            }
+            checkpoint.InitialScanPage = pageNumber + 1;
+            if (reachedFloor || page.Meta.NextPage is not int next || page.Events.Count == 0)
+            {
+                break;
+            }
+            CheckPagination(pageNumber, next, pageLimit, "the newest-first scan of the account");
+            pageNumber = next;
+        }
+
+        for (var day = oldestSeen; day <= today; day = day.AddDays(1))
+        {
+            _ = DayPlanner.Find(checkpoint, day) ?? AddDay(checkpoint, day);
+        }
+        var scanned = _timeProvider.GetUtcNow().UtcDateTime;
+        foreach (var document in checkpoint.Days.Where(day => day.VerifiedTotal is null))
+        {
+            document.VerifiedTotal = document.ScanCount;
+            document.Baselined = true;
+            document.LastFullScanAt = scanned;
+        }
+        checkpoint.Days.Sort((left, right) => left.Day.CompareTo(right.Day));
+        checkpoint.OutsideTotal = checkpoint.InitialScanStartTotal.Value - DayPlanner.TrackedTotal(checkpoint);
+        checkpoint.Baselined = true;
+        var tracked = DayPlanner.TrackedTotal(checkpoint);
+        Log.InitialScanDone(_logger, _sourceId, checkpoint.Days.Count, tracked, _calls);
+        return true;
+    }
+
+    /// <summary>The days of the horizon from its start to the day the lookback starts on (partly history): not read yet.</summary>
+    private List<DayDocument> BaselineDays(CheckpointDocument checkpoint, DateOnly today)
+    {
+        if (_options.AllHistory)
+        {
+            return [];
+        }
+        var startDay = DateOnly.FromDateTime(checkpoint.StartedFrom);
+        var horizonStart = DayPlanner.HorizonStart(today, _options.BackdateHorizon);
+        return [.. checkpoint.Days.Where(day => !day.Baselined && DayPlanner.Day(day) >= horizonStart && DayPlanner.Day(day) <= startDay)];
+    }
+
+    /// <summary>
+    /// The account's count moved. Today is read on from where it ended; what that does not explain is looked for by
+    /// counting every tracked day (all of them: changes on two days can cancel out in a partial walk) and reading
+    /// again each day whose count moved. Returns whether everything was explained; null when the poll had to halt.
+    /// </summary>
+    private async Task<bool?> ReconcileChangeAsync(CheckpointDocument checkpoint, DateOnly today, long accountTotal, CancellationToken cancellationToken)
+    {
+        var change = accountTotal - DayPlanner.ExpectedTotal(checkpoint);
+        var before = DayPlanner.ExpectedTotal(checkpoint);
+        if (!await ReadTodayOnAsync(DayPlanner.Find(checkpoint, today)!, today, cancellationToken))
+        {
+            return null;
+        }
+        var explainedByToday = DayPlanner.ExpectedTotal(checkpoint) - before;
+        if (explainedByToday == change)
+        {
+            return true;
+        }
+
+        var reference = accountTotal;
+        if (explainedByToday > change)
+        {
+            // More arrived today while it was read: count the account again.
+            if (await CountAsync(day: null, cancellationToken) is not { } recount)
+            {
+                return null;
+            }
+            reference = recount;
+        }
+        foreach (var past in checkpoint.Days.Where(day => DayPlanner.Day(day) != today).OrderByDescending(day => day.Day).ToList())
+        {
+            var pastDay = DayPlanner.Day(past);
+            if (await CountAsync(pastDay, cancellationToken) is not { } count)
+            {
+                return null;
+            }
             if (count != past.VerifiedTotal)
             {
                 Log.DayChanged(_logger, _sourceId, pastDay, past.VerifiedTotal ?? 0, count);
-                await ReadDayAsync(past, cancellationToken);
+                if (!await ReadDayAsync(past, today, cancellationToken))
+                {
+                    return null;
+                }
             }
         }
 
-        if (ExpectedTotal(checkpoint) != reference)
+        if (DayPlanner.ExpectedTotal(checkpoint) < reference && DayPlanner.Find(checkpoint, today.AddDays(1)) is null)
         {
+            // Events dated tomorrow (a creator's clock ahead of UTC) count in the total too.
             var tomorrow = today.AddDays(1);
-            if (checkpoint.Days.All(day => DateOnly.FromDateTime(day.Day) != tomorrow) && await CountAsync(tomorrow, cancellationToken) > 0)
+            if (await CountAsync(tomorrow, cancellationToken) is not { } ahead)
             {
-                var future = new DayDocument { Day = ToDateTime(tomorrow) };
-                checkpoint.Days.Add(future);
-                await ReadDayAsync(future, cancellationToken);
+                return null;
+            }
+            if (ahead > 0 && !await ReadDayAsync(AddDay(checkpoint, tomorrow), today, cancellationToken))
+            {
+                return null;
             }
         }
 
-        var unexplained = reference - ExpectedTotal(checkpoint);
+        var unexplained = reference - DayPlanner.ExpectedTotal(checkpoint);
         if (unexplained != 0)
         {
             // Created or deleted before the horizon: outside what this source collects.
             checkpoint.OutsideTotal += unexplained;
             Log.ChangeOutsideHorizon(_logger, _sourceId, unexplained);
+            return false;
         }
+        return true;
     }
 
     /// <summary>Reads today from the page holding the last event seen; falls back to a full read when the day shifted under it.</summary>
-    private async Task ReadTodayOnAsync(DayDocument today, CancellationToken cancellationToken)
+    private async Task<bool> ReadTodayOnAsync(DayDocument todayDocument, DateOnly today, CancellationToken cancellationToken)
     {
-        var known = today.VerifiedTotal ?? 0;
-        if (known == 0 || today.LastId is null)
+        var known = todayDocument.VerifiedTotal ?? 0;
+        if (known == 0 || todayDocument.LastId is null || todayDocument.ResumePage is not null)
         {
-            await ReadDayAsync(today, cancellationToken);
-            return;
+            return await ReadDayAsync(todayDocument, today, cancellationToken);
         }
 
-        var day = DateOnly.FromDateTime(today.Day);
-        var seen = SeenOf(day);
         var pageSize = _options.PageSize;
         var pageNumber = (int)((known - 1) / pageSize) + 1;
         var lastIndex = (int)((known - 1) % pageSize);
-        var page = await FetchAsync(DayQuery(day, pageNumber, pageSize), cancellationToken);
-        if (page.Events.Count <= lastIndex || page.Events[lastIndex].Id != today.LastId)
+        if (await FetchAsync(DayQuery(today, pageNumber, pageSize), cancellationToken) is not { } page)
         {
-            Log.DayShifted(_logger, _sourceId, day);
-            await ReadDayAsync(today, cancellationToken);
-            return;
+            return false;
+        }
+        if (page.Events.Count <= lastIndex || page.Events[lastIndex].Id != todayDocument.LastId)
+        {
+            Log.DayShifted(_logger, _sourceId, today);
+            return await ReadDayAsync(todayDocument, today, cancellationToken);
         }
 
         var after = new HashSet<Guid>();
         var start = lastIndex + 1;
+        var pageLimit = PageLimit(page.Meta.TotalPages, pageNumber);
         while (true)
         {
             for (var i = start; i < page.Events.Count; i++)
@@ -249,112 +459,147 @@ public sealed partial class SourceCollector
                 var key = EventKey.From(item.Id);
                 if (after.Add(key))
                 {
-                    await OfferAsync(day, key, item, seen, startedFrom: null, cancellationToken);
+                    await OfferAsync(todayDocument, today, key, item, startedFrom: null, cancellationToken);
                 }
             }
             if (page.Meta.NextPage is not int next || page.Events.Count == 0)
             {
                 break;
             }
-            page = await FetchAsync(DayQuery(day, next, pageSize), cancellationToken);
+            CheckPagination(page.Meta.CurrentPage, next, pageLimit, $"day {today:yyyy-MM-dd}");
+            if (await FetchAsync(DayQuery(today, next, pageSize), cancellationToken) is not { } following)
+            {
+                return false;
+            }
+            page = following;
             start = 0;
         }
 
         var total = TotalOf(page);
         if (total != known + after.Count)
         {
-            Log.DayShifted(_logger, _sourceId, day);
-            await ReadDayAsync(today, cancellationToken);
-            return;
+            Log.DayShifted(_logger, _sourceId, today);
+            return await ReadDayAsync(todayDocument, today, cancellationToken);
         }
-        today.VerifiedTotal = total;
+        todayDocument.VerifiedTotal = total;
         if (page.Events.Count > 0)
         {
-            today.LastId = page.Events[^1].Id;
+            todayDocument.LastId = page.Events[^1].Id;
         }
+        return true;
     }
 
-    /// <summary>Reads one day in full, delivering what was not seen before, until a read is consistent.</summary>
-    private async Task ReadDayAsync(DayDocument dayDocument, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads one day in full (ascending, day filter), delivering what was not seen before, until a read is proven:
+    /// a single page is one consistent answer; several pages need the day's count before the first and after the last
+    /// to agree with the distinct ids seen (a deletion behind the read shifts an unread event onto a page already read).
+    /// A read interrupted by a failure or the budget resumes at its page; such a read is accepted but not proven.
+    /// </summary>
+    private async Task<bool> ReadDayAsync(DayDocument document, DateOnly today, CancellationToken cancellationToken)
     {
-        var day = DateOnly.FromDateTime(dayDocument.Day);
-        var checkpoint = _checkpoint!;
-        DateTime? startedFrom = dayDocument.VerifiedTotal is null && day == DateOnly.FromDateTime(checkpoint.StartedFrom)
-            ? checkpoint.StartedFrom
-            : null;
+        var day = DayPlanner.Day(document);
+        DateTime? startedFrom = document.Baselined ? null : _checkpoint!.StartedFrom;
         var pageSize = _options.PageSize;
-        long? total = null;
+        var settled = false;
+        long? endTotal = null;
         string? lastId = null;
         var distinct = 0;
-        var settled = false;
-        for (var attempt = 1; attempt <= _options.MaxScanAttempts; attempt++)
+        var proven = false;
+        for (var attempt = 1; attempt <= _options.MaxScanAttempts && !settled; attempt++)
         {
-            var seen = SeenOf(day);
+            var firstPage = attempt == 1 && document.ResumePage is { } resume ? Math.Max(1, resume - 1) : 1;
+            var resumed = firstPage > 1;
+            long? startTotal = null;
+            if (!resumed && document.VerifiedTotal > pageSize * 9 / 10)
+            {
+                if (await CountAsync(day, cancellationToken) is not { } counted)
+                {
+                    return false;
+                }
+                startTotal = counted;
+            }
+
             var inThisRead = new HashSet<Guid>();
-            var page = await FetchAsync(DayQuery(day, 1, pageSize), cancellationToken);
+            var pageNumber = firstPage;
+            var pageLimit = int.MaxValue;
+            RawEventPage page;
             while (true)
             {
+                document.ResumePage = pageNumber;
+                if (await FetchAsync(DayQuery(day, pageNumber, pageSize), cancellationToken) is not { } fetched)
+                {
+                    return false;
+                }
+                page = fetched;
+                pageLimit = pageLimit == int.MaxValue ? PageLimit(Math.Max(page.Meta.TotalPages, (int)((startTotal ?? 0) / pageSize) + 1), pageNumber) : pageLimit;
                 foreach (var item in page.Events)
                 {
                     var key = EventKey.From(item.Id);
                     if (inThisRead.Add(key))
                     {
-                        await OfferAsync(day, key, item, seen, startedFrom, cancellationToken);
+                        await OfferAsync(document, day, key, item, startedFrom, cancellationToken);
                     }
                 }
                 if (page.Meta.NextPage is not int next || page.Events.Count == 0)
                 {
                     break;
                 }
-                page = await FetchAsync(DayQuery(day, next, pageSize), cancellationToken);
+                CheckPagination(pageNumber, next, pageLimit, $"day {day:yyyy-MM-dd}");
+                pageNumber = next;
             }
 
-            total = TotalOf(page);
+            endTotal = TotalOf(page);
             distinct = inThisRead.Count;
-            lastId = page.Events.Count > 0 ? page.Events[^1].Id : null;
-            if (total == distinct)
+            lastId = page.Events.Count > 0 ? page.Events[^1].Id : lastId;
+            var singlePage = firstPage == 1 && page.Meta.CurrentPage <= 1 && page.Meta.NextPage is null;
+            if (resumed)
             {
-                settled = true;
-                break;
+                // Pages before the resume point were read by an earlier poll: accepted, proven by the next re-read.
+                settled = endTotal is not null;
+                proven = false;
             }
-            Log.DayChangedWhileRead(_logger, _sourceId, day, attempt, distinct, total ?? -1);
+            else if (startTotal is { } start)
+            {
+                settled = proven = endTotal == distinct && start == endTotal;
+            }
+            else if (singlePage)
+            {
+                settled = proven = endTotal == distinct; // one answer is consistent by itself
+            }
+            else
+            {
+                // Grew past one page since it was last counted: accepted, proven by its next re-read.
+                settled = endTotal == distinct;
+                proven = false;
+            }
+            if (!settled)
+            {
+                Log.DayChangedWhileRead(_logger, _sourceId, day, attempt, distinct, endTotal ?? -1);
+            }
         }
 
-        dayDocument.Unsettled = !settled;
-        dayDocument.VerifiedTotal = total ?? distinct;
-        dayDocument.LastId = lastId;
-        dayDocument.LastFullScanAt = _timeProvider.GetUtcNow().UtcDateTime;
-        if (DateOnly.FromDateTime(_timeProvider.GetUtcNow().UtcDateTime) > day)
+        document.Unsettled = !settled;
+        document.Proven = proven;
+        document.VerifiedTotal = endTotal ?? distinct;
+        document.LastId = lastId;
+        document.LastFullScanAt = _timeProvider.GetUtcNow().UtcDateTime;
+        document.Baselined = true;
+        document.ResumePage = null;
+        if (day < today)
         {
             // A past day is read rarely: keep its ids on disk only, so memory stays flat however long the run.
-            await FlushAsync(cancellationToken, durable: true);
+            await FlushAsync(durable: true, cancellationToken);
             _seen.Remove(day);
         }
+        return true;
     }
 
-    private async Task ReReadStalestDayAsync(CheckpointDocument checkpoint, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Queues an event not seen before for delivery (or only remembers it when it predates the source). True when new.</summary>
+    private async Task<bool> OfferAsync(DayDocument document, DateOnly day, Guid key, RawEvent item, DateTime? startedFrom, CancellationToken cancellationToken)
     {
-        var due = checkpoint.Days
-            .Where(day => day.VerifiedTotal is not null && (day.LastFullScanAt is null || now.UtcDateTime - day.LastFullScanAt.Value >= _options.ReconcileInterval))
-            .OrderBy(day => day.LastFullScanAt ?? DateTime.MinValue)
-            .FirstOrDefault();
-        if (due is null)
+        if (!SeenOf(day).Add(key))
         {
-            return;
-        }
-        var cost = (due.VerifiedTotal!.Value / _options.PageSize) + 1;
-        if (_spareCallsToday() < cost)
-        {
-            return;
-        }
-        await ReadDayAsync(due, cancellationToken);
-    }
-
-    private async Task OfferAsync(DateOnly day, Guid key, RawEvent item, HashSet<Guid> seen, DateTime? startedFrom, CancellationToken cancellationToken)
-    {
-        if (!seen.Add(key))
-        {
-            return;
+            return false;
         }
         if (!_pendingKeys.TryGetValue(day, out var keys))
         {
@@ -364,22 +609,27 @@ public sealed partial class SourceCollector
         keys.Add(key);
         if (startedFrom is { } from && item.OccurredDate.UtcDateTime < from)
         {
-            return; // there before the source's first run: remembered as seen, not delivered
+            return true; // there before the source's first run: remembered as seen, not delivered
         }
-        _pending.Add(item);
+        if (document.Baselined && day < DateOnly.FromDateTime(_timeProvider.GetUtcNow().UtcDateTime))
+        {
+            _checkpoint!.FoundLate++;
+        }
+        _pending.Add(new PendingEvent(item, day, key));
         _pendingBytes += item.Json.Length + 1;
         if (_pending.Count >= _options.MaxBatchEvents || _pendingBytes >= _options.MaxBatchBytes)
         {
-            await FlushAsync(cancellationToken);
+            await FlushAsync(durable: false, cancellationToken);
         }
+        return true;
     }
 
     /// <summary>
-    /// Delivers the pending events, then commits seen ids and the cursor in one transaction. The commit (a disk flush)
+    /// Delivers the pending events, then commits their ids and the cursor in one transaction. The commit (a disk flush)
     /// runs while the next batch is read, and the next batch is not sent before it is done: at most one accepted batch
     /// is ever not committed, the one a crash may send again. <paramref name="durable"/> waits for the commit.
     /// </summary>
-    private async Task FlushAsync(CancellationToken cancellationToken, bool durable = false)
+    private async Task FlushAsync(bool durable, CancellationToken cancellationToken)
     {
         var checkpoint = _checkpoint;
         if (checkpoint is null)
@@ -387,47 +637,112 @@ public sealed partial class SourceCollector
             return;
         }
         await _committing;
-        if (_pending.Count > 0)
+        var events = _pending.Count;
+        if (events > 0)
         {
-            await _deliver(_pending, cancellationToken);
-            _delivered += _pending.Count;
-            checkpoint.EventsDelivered += _pending.Count;
+            await DeliverPendingAsync(checkpoint, cancellationToken);
+            _delivered += events;
+            checkpoint.EventsDelivered += events;
             checkpoint.LastDeliveryAt = _timeProvider.GetUtcNow().UtcDateTime;
         }
 
         // Taken now: the reader goes on changing the cursor and the pending ids while this is written.
-        var chunks = _pendingKeys
-            .Where(entry => entry.Value.Count > 0)
-            .Select(entry => new SeenChunkDocument { SourceId = _sourceId, Day = ToDateTime(entry.Key), Keys = EventKey.Pack(entry.Value) })
-            .ToList();
-        var cursor = _database.Mapper.ToDocument(checkpoint);
+        var effects = new BatchEffects(TakeChunks(_pendingKeys), _store.ToDocument(checkpoint), events);
         _pending.Clear();
         _pendingBytes = 0;
-        _pendingKeys.Clear();
-        _committing = Task.Run(() => Commit(chunks, cursor), CancellationToken.None);
+        _committing = Task.Run(() => CommitOrHold(effects), CancellationToken.None);
         if (durable)
         {
             await _committing;
         }
     }
 
-    private void Commit(List<SeenChunkDocument> chunks, BsonDocument cursor)
+    private async Task DeliverPendingAsync(CheckpointDocument checkpoint, CancellationToken cancellationToken)
     {
-        // LiteDB transactions belong to a thread: this one begins and ends here.
-        _database.BeginTrans();
         try
         {
-            if (chunks.Count > 0)
-            {
-                _seenChunks.Insert(chunks);
-            }
-            _cursors.Upsert(cursor);
-            _database.Commit();
+            await _deliver(_pending.ConvertAll(pending => pending.Event), cancellationToken);
         }
-        catch
+        catch (SinkException refused) when (refused.Delivered.Accepted + refused.Delivered.DeadLettered is var settled && settled > 0)
         {
-            _database.Rollback();
+            // The sink took the first part of the batch (a split batch whose second part was refused): those are
+            // committed, so that only the rest is sent again.
+            var prefix = new Dictionary<DateOnly, List<Guid>>();
+            foreach (var pending in _pending.Take(settled))
+            {
+                if (!prefix.TryGetValue(pending.Day, out var keys))
+                {
+                    keys = [];
+                    prefix[pending.Day] = keys;
+                }
+                keys.Add(pending.Key);
+            }
+            var stored = _held.Count > 0 ? _store.FromDocument(_held[^1].Cursor) : _store.Find(_sourceId) ?? NewCheckpoint(checkpoint.StartedFrom);
+            stored.EventsDelivered += settled;
+            stored.LastDeliveryAt = _timeProvider.GetUtcNow().UtcDateTime;
+            var effects = new BatchEffects(TakeChunks(prefix), _store.ToDocument(stored), settled);
+            await Task.Run(() => CommitOrHold(effects), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            Log.PartlyDelivered(_logger, _sourceId, settled, _pending.Count);
             throw;
+        }
+    }
+
+    /// <summary>Writes the held batches and this one; on failure keeps this one held (in memory), never to be sent again.</summary>
+    private void CommitOrHold(BatchEffects effects)
+    {
+        try
+        {
+            _store.Commit([.. _held, effects]);
+            _held.Clear();
+        }
+        catch (Exception failure) when (failure is not OutOfMemoryException)
+        {
+            _held.Add(effects);
+            throw;
+        }
+    }
+
+    /// <summary>A poll after a failed commit first writes what the sink already accepted; it reads nothing until that lands.</summary>
+    private async Task CommitHeldAsync()
+    {
+        if (_held.Count == 0)
+        {
+            return;
+        }
+        var held = _held.ToList();
+        await Task.Run(() =>
+        {
+            _store.Commit(held);
+            _held.Clear();
+        });
+        var events = held.Sum(batch => batch.Events);
+        Log.HeldCommitted(_logger, _sourceId, events);
+    }
+
+    /// <summary>
+    /// After a failure: events already read are delivered and committed (a failed call does not throw away what the
+    /// calls before it brought). Then the in-memory cursor is dropped; the next poll starts from what is stored plus
+    /// any batch held because its commit failed.
+    /// </summary>
+    private async Task SalvageAsync(Exception failure, CancellationToken cancellationToken)
+    {
+        var storageOrSink = failure is SinkException or LiteDB.LiteException or IOException;
+        try
+        {
+            await _committing;
+            if (!storageOrSink && _pending.Count > 0)
+            {
+                await FlushAsync(durable: true, cancellationToken);
+            }
+        }
+        catch (Exception salvage) when (salvage is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.SalvageFailed(_logger, _sourceId, salvage.GetType().Name, salvage.Message);
+        }
+        finally
+        {
+            await _committing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            Forget();
         }
     }
 
@@ -437,53 +752,46 @@ public sealed partial class SourceCollector
         {
             return _checkpoint;
         }
-        var stored = _checkpoints.FindById(_sourceId);
-        if (stored is not null && stored.Version == CheckpointDocument.CurrentVersion && stored.QueryFingerprint == _queryFingerprint)
+        if (_held.Count > 0)
         {
+            _checkpoint = _store.FromDocument(_held[^1].Cursor);
+            return _checkpoint;
+        }
+        var stored = _store.Find(_sourceId);
+        if (stored is not null && stored.QueryFingerprint == _identity.QueryFingerprint && stored.Version == CheckpointDocument.CurrentVersion)
+        {
+            _checkpoint = stored;
+            return stored;
+        }
+        if (stored is not null && stored.Version == 1 && _identity.LegacyFingerprint is { } legacy && stored.QueryFingerprint == legacy)
+        {
+            // A version-1 cursor of the same host and key: its days and seen ids carry over; its days were all read.
+            stored.Version = CheckpointDocument.CurrentVersion;
+            stored.QueryFingerprint = _identity.QueryFingerprint;
+            foreach (var day in stored.Days)
+            {
+                day.Baselined = day.VerifiedTotal is not null;
+            }
+            stored.InitialScanPage = 1;
+            Log.CheckpointMigrated(_logger, _sourceId);
             _checkpoint = stored;
             return stored;
         }
         if (stored is not null)
         {
             Log.CheckpointVoided(_logger, _sourceId, stored.Version);
-            _seenChunks.DeleteMany(chunk => chunk.SourceId == _sourceId);
+            _store.Delete(_sourceId);
         }
-        _checkpoint = new CheckpointDocument
-        {
-            SourceId = _sourceId,
-            QueryFingerprint = _queryFingerprint,
-            StartedFrom = (now - _options.InitialLookback).UtcDateTime,
-        };
+        _checkpoint = NewCheckpoint(_options.AllHistory ? DateTime.MinValue : (now - Clamp(_options.InitialLookback, now)).UtcDateTime);
         return _checkpoint;
     }
 
-    /// <summary>
-    /// Tracks every day from the later of the first run's start and the horizon up to today; older days leave once
-    /// read consistently. Until the first run is complete it reaches back to its start even beyond the horizon: an
-    /// initial lookback longer than the horizon is collected once, and only then watched no further.
-    /// </summary>
-    private void RollWindow(CheckpointDocument checkpoint, DateOnly today)
+    private CheckpointDocument NewCheckpoint(DateTime startedFrom) => new()
     {
-        var horizonStart = today.AddDays(-(int)Math.Ceiling(_options.BackdateHorizon.TotalDays));
-        var startDay = DateOnly.FromDateTime(checkpoint.StartedFrom);
-        var kept = startDay > horizonStart ? startDay : horizonStart;
-        var first = checkpoint.Baselined ? kept : startDay;
-        foreach (var old in checkpoint.Days.Where(day => checkpoint.Baselined && DateOnly.FromDateTime(day.Day) < kept && day.VerifiedTotal is not null && !day.Unsettled).ToList())
-        {
-            checkpoint.Days.Remove(old);
-            checkpoint.OutsideTotal += old.VerifiedTotal ?? 0;
-            var oldDay = DateOnly.FromDateTime(old.Day);
-            _seen.Remove(oldDay);
-            _seenChunks.DeleteMany(chunk => chunk.SourceId == _sourceId && chunk.Day == old.Day);
-        }
-        for (var day = first; day <= today; day = day.AddDays(1))
-        {
-            if (checkpoint.Days.All(existing => DateOnly.FromDateTime(existing.Day) != day))
-            {
-                checkpoint.Days.Add(new DayDocument { Day = ToDateTime(day) });
-            }
-        }
-    }
+        SourceId = _sourceId,
+        QueryFingerprint = _identity.QueryFingerprint,
+        StartedFrom = DateTime.SpecifyKind(startedFrom, DateTimeKind.Utc),
+    };
 
     private HashSet<Guid> SeenOf(DateOnly day)
     {
@@ -492,8 +800,9 @@ public sealed partial class SourceCollector
             return seen;
         }
         seen = [];
-        var dayTime = ToDateTime(day);
-        foreach (var chunk in _seenChunks.Find(chunk => chunk.SourceId == _sourceId && chunk.Day == dayTime))
+        _store.LoadSeen(_sourceId, day, seen);
+        var dayTime = CheckpointStore.ToDateTime(day);
+        foreach (var chunk in _held.SelectMany(batch => batch.Chunks).Where(chunk => chunk.Day == dayTime))
         {
             EventKey.Unpack(chunk.Keys, seen);
         }
@@ -501,21 +810,39 @@ public sealed partial class SourceCollector
         return seen;
     }
 
-    private async Task<long> CountAsync(DateOnly? day, CancellationToken cancellationToken)
+    /// <summary>The exact number of events (on a day, or in the account); null when the poll has to halt.</summary>
+    private async Task<long?> CountAsync(DateOnly? day, CancellationToken cancellationToken)
     {
         var query = day is { } value ? DayQuery(value, 1, 1) : new EventQuery { Page = 1, PerPage = 1 };
-        var page = await FetchAsync(query, cancellationToken);
+        if (await FetchAsync(query, cancellationToken) is not { } page)
+        {
+            return null;
+        }
         return page.Events.Count == 0 && page.Meta.CurrentPage <= 1 ? 0 : page.Meta.TotalPages;
     }
 
-    private async Task<RawEventPage> FetchAsync(EventQuery query, CancellationToken cancellationToken)
+    /// <summary>One call; null when the poll has to halt (stop requested, or the daily budget spent).</summary>
+    private async Task<RawEventPage?> FetchAsync(EventQuery query, CancellationToken cancellationToken)
     {
-        if (_stopRequested)
+        if (_halted || _stopRequested)
         {
-            throw new StopRequestedException();
+            _halted = true;
+            return null;
         }
         _calls++;
-        return await _fetch(query, cancellationToken);
+        var outcome = await _fetch(query, cancellationToken);
+        if (outcome.Page is null)
+        {
+            _halted = true;
+            _budgetResetsAt = outcome.BudgetResetsAt;
+            return null;
+        }
+        if (_onFirstPage is { } firstPage)
+        {
+            _onFirstPage = null;
+            firstPage();
+        }
+        return outcome.Page;
     }
 
     private void Forget()
@@ -528,6 +855,41 @@ public sealed partial class SourceCollector
         _pendingBytes = 0;
     }
 
+    private List<SeenChunkDocument> TakeChunks(Dictionary<DateOnly, List<Guid>> keysByDay)
+    {
+        var chunks = keysByDay
+            .Where(entry => entry.Value.Count > 0)
+            .Select(entry => new SeenChunkDocument { SourceId = _sourceId, Day = CheckpointStore.ToDateTime(entry.Key), Keys = EventKey.Pack(entry.Value) })
+            .ToList();
+        keysByDay.Clear();
+        return chunks;
+    }
+
+    private static DayDocument AddDay(CheckpointDocument checkpoint, DateOnly day)
+    {
+        var document = new DayDocument { Day = CheckpointStore.ToDateTime(day) };
+        checkpoint.Days.Add(document);
+        return document;
+    }
+
+    /// <summary>A read may take the pages its start announced plus a margin for arrivals; more means the server's paging is broken.</summary>
+    private static int PageLimit(int announcedPages, int startPage) => startPage + Math.Max(announcedPages, 1) + 10;
+
+    private static void CheckPagination(int currentPage, int nextPage, int pageLimit, string what)
+    {
+        if (nextPage <= currentPage || nextPage > pageLimit)
+        {
+            throw new KnowBe4ApiException(
+                KnowBe4FailureKind.MalformedBody,
+                "GET /events",
+                200,
+                $"KnowBe4's paging of {what} does not end: page {currentPage} points to page {nextPage} (at most {pageLimit} expected)");
+        }
+    }
+
+    private static TimeSpan Clamp(TimeSpan lookback, DateTimeOffset now) =>
+        lookback > now - DateTimeOffset.UnixEpoch ? now - DateTimeOffset.UnixEpoch : lookback;
+
     private static EventQuery DayQuery(DateOnly day, int page, int perPage) => new()
     {
         OccurredDate = day,
@@ -535,6 +897,14 @@ public sealed partial class SourceCollector
         OrderDirection = SortDirection.Asc,
         Page = page,
         PerPage = perPage,
+    };
+
+    private EventQuery NewestFirst(int page) => new()
+    {
+        OrderBy = EventOrderBy.OccurredDate,
+        OrderDirection = SortDirection.Desc,
+        Page = page,
+        PerPage = _options.PageSize,
     };
 
     /// <summary>The day's total as the last page reports it; null when that page is not the last one (the day shrank under the read).</summary>
@@ -552,16 +922,7 @@ public sealed partial class SourceCollector
         return ((long)(meta.TotalPages - 1) * meta.LimitValue) + lastPage.Events.Count;
     }
 
-    private static long TrackedTotal(CheckpointDocument checkpoint) => checkpoint.Days.Sum(day => day.VerifiedTotal ?? 0);
-
-    private static long ExpectedTotal(CheckpointDocument checkpoint) => checkpoint.OutsideTotal + TrackedTotal(checkpoint);
-
-    private static DayDocument Day(CheckpointDocument checkpoint, DateOnly day) =>
-        checkpoint.Days.First(existing => DateOnly.FromDateTime(existing.Day) == day);
-
-    private static DateTime ToDateTime(DateOnly day) => day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-
     private static DateTimeOffset AsUtc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
-    private sealed class StopRequestedException : Exception;
+    private readonly record struct PendingEvent(RawEvent Event, DateOnly Day, Guid Key);
 }

@@ -4,6 +4,7 @@ using Kb4Collector.KnowBe4;
 using Kb4Collector.Lifecycle;
 using Kb4Collector.Quota;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace Kb4Collector.Collection;
 
@@ -15,12 +16,20 @@ public sealed class SourcePipeline
 {
     private const string ListEventsEndpoint = "GET /events";
 
+    /// <summary>An idle source says so at Information level this often (a poll that did something always does).</summary>
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromHours(1);
+
     private readonly SourceDefinition _source;
     private readonly CollectionServices _services;
     private readonly Func<int> _sourcesSharingKey;
     private readonly KnowBe4Client _client;
     private readonly SinkTarget _target;
+    private readonly ResiliencePipeline<FetchOutcome> _retry;
+    private readonly DailyBudget _budget;
     private readonly ILogger _logger;
+    private CollectionPlan? _plan;
+    private int _idlePolls;
+    private DateTimeOffset _lastSummaryAt;
 
     public SourcePipeline(SourceDefinition source, CollectionServices services, string collectorName, Func<int> sourcesSharingKey, CollectionOptions? collection = null)
     {
@@ -28,14 +37,13 @@ public sealed class SourcePipeline
         _services = services;
         _sourcesSharingKey = sourcesSharingKey;
         _logger = services.LoggerFactory.CreateLogger<SourcePipeline>();
-        services.Ledger.SetBudget(source.ApiKeyFingerprint, DailyBudget.Create(source.LicensedUsers, source.DailyCallBudget));
-
-        var pacing = services.Limiters.CreateHandler(source.ApiKeyFingerprint);
-        pacing.InnerHandler = services.KnowBe4Handler;
-        // The pool underneath is shared by every source: this client must not dispose it.
-        var http = new HttpClient(pacing, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
-        _client = new KnowBe4Client(http, new KnowBe4ClientOptions(source.BaseUrl, source.ApiKey), services.TimeProvider);
+        _budget = DailyBudget.Create(source.LicensedUsers, source.DailyCallBudget, collectorShare: source.MaxQuotaShare);
+        services.Ledger.SetBudget(source.ApiKeyFingerprint, _budget);
+        _client = services.CreateKnowBe4Client(source.BaseUrl, source.ApiKey, source.ApiKeyFingerprint);
         _target = SinkTarget.FromSourceFields(source.Name, source.Category ?? "", collectorName, source.Fields) with { SiemForward = source.SiemForward };
+        _retry = services.Retry.Build(services.TimeProvider, (failure, attempt, delay) =>
+            Log.RetryingCall(_logger, _source.Name, ListEventsEndpoint, failure.Message, attempt, (long)delay.TotalMilliseconds));
+        _lastSummaryAt = services.TimeProvider.GetUtcNow();
 
         var options = (collection ?? new CollectionOptions()) with
         {
@@ -46,14 +54,13 @@ public sealed class SourcePipeline
         };
         Collector = new SourceCollector(
             source.Id,
-            source.QueryFingerprint,
+            new CollectionIdentity(source.QueryFingerprint, source.LegacyQueryFingerprint),
             options,
             FetchAsync,
             DeliverAsync,
             services.Database,
             services.TimeProvider,
-            services.LoggerFactory.CreateLogger<SourceCollector>(),
-            SpareCallsToday);
+            services.LoggerFactory.CreateLogger<SourceCollector>());
         Work = new SourceWork(InitializeAsync, PollOnceAsync, source.ConfigFingerprint);
     }
 
@@ -62,6 +69,9 @@ public sealed class SourcePipeline
     public SourceWork Work { get; }
 
     public SourceDefinition Source => _source;
+
+    /// <summary>The plan of the last poll (null before the first one).</summary>
+    public CollectionPlan? Plan => _plan;
 
     public QuotaStatus Quota() => _services.Ledger.Status(_source.ApiKeyFingerprint, _services.TimeProvider.GetUtcNow());
 
@@ -73,10 +83,11 @@ public sealed class SourcePipeline
             var problem = problems[0];
             throw new SourceConfigurationException($"Source \"{_source.Name}\" ({_source.SourceFile}): field \"{problem.Field}\": {problem.Reason}", problem.Field);
         }
+        UpdatePlan();
         return ValueTask.CompletedTask;
     }
 
-    private async ValueTask<PollResult> PollOnceAsync(CancellationToken cancellationToken)
+    private async ValueTask<PollResult> PollOnceAsync(PollProgress progress, CancellationToken cancellationToken)
     {
         var now = _services.TimeProvider.GetUtcNow();
         foreach (var scope in new[] { NotBeforeStore.KeyScope(_source.ApiKeyFingerprint), NotBeforeStore.SourceScope(_source.Id) })
@@ -87,30 +98,75 @@ public sealed class SourcePipeline
             }
         }
 
+        var plan = UpdatePlan();
         CollectionPollResult result;
         try
         {
-            result = await Collector.PollOnceAsync(cancellationToken);
+            result = await Collector.PollOnceAsync(new RescanAllowance(plan.RescanPeriod, CanAffordRescan), progress.FirstPageArrived, cancellationToken);
         }
         finally
         {
             _services.Ledger.Flush();
         }
         var after = _services.TimeProvider.GetUtcNow();
-        if (result.BudgetResetsAt is { } resetsAt)
-        {
-            return new PollResult(resetsAt > after ? resetsAt - after : TimeSpan.Zero);
-        }
-        return new PollResult(PollSchedule.NextInterval(
-            _services.Ledger.Remaining(_source.ApiKeyFingerprint, after),
-            PollSchedule.UntilNextUtcMidnight(after),
-            Math.Max(1, _sourcesSharingKey()),
-            // A steady poll costs one to three calls; a backlog drain is a one-off and must not stretch the next interval.
-            callsPerPoll: Math.Clamp(result.Calls, 1, 3),
-            _source.PollingInterval));
+        var next = result.BudgetResetsAt is { } resetsAt
+            ? (resetsAt > after ? resetsAt - after : TimeSpan.Zero)
+            : PollSchedule.NextInterval(
+                Math.Max(0, _services.Ledger.Remaining(_source.ApiKeyFingerprint, after) - ReservedForRescans(plan, after)),
+                PollSchedule.UntilNextUtcMidnight(after),
+                Math.Max(1, _sourcesSharingKey()),
+                // A steady poll costs one to three calls; a backlog drain is a one-off and must not stretch the next interval.
+                callsPerPoll: Math.Clamp(result.Calls, 1, 3),
+                _source.PollingInterval);
+        Summarize(result, next, after);
+        return new PollResult(next);
     }
 
-    private async Task<RawEventPage> FetchAsync(EventQuery query, CancellationToken cancellationToken)
+    /// <summary>The plan for this source's share of the key's budget; logged when it changes.</summary>
+    private CollectionPlan UpdatePlan()
+    {
+        var plan = CollectionPlan.Create(
+            _budget.Scheduled,
+            Math.Max(1, _sourcesSharingKey()),
+            _source.PollingInterval,
+            _source.RescanInterval,
+            Collector.RescanPassCost);
+        if (_plan is null || _plan.PaysForHorizon != plan.PaysForHorizon || Differs(_plan.PollInterval, plan.PollInterval) || Differs(_plan.RescanPeriod, plan.RescanPeriod))
+        {
+            var description = plan.Describe();
+            Log.PlanChanged(_logger, _source.Name, description);
+        }
+        _plan = plan;
+        return plan;
+
+        static bool Differs(TimeSpan before, TimeSpan now) =>
+            before != now && (before == TimeSpan.MaxValue || now == TimeSpan.MaxValue || Math.Abs((before - now).TotalSeconds) > before.TotalSeconds / 10);
+    }
+
+    private void Summarize(CollectionPollResult result, TimeSpan next, DateTimeOffset now)
+    {
+        if (result.EventsDelivered > 0 || result.Calls > 1)
+        {
+            var nextPoll = Format(next);
+            Log.PollSummary(_logger, _source.Name, result.EventsDelivered, result.Calls, nextPoll);
+            _idlePolls = 0;
+            _lastSummaryAt = now;
+            return;
+        }
+        _idlePolls++;
+        if (now - _lastSummaryAt >= HeartbeatInterval)
+        {
+            var nextPoll = Format(next);
+            Log.IdleHeartbeat(_logger, _source.Name, _idlePolls, nextPoll);
+            _idlePolls = 0;
+            _lastSummaryAt = now;
+        }
+    }
+
+    private async Task<FetchOutcome> FetchAsync(EventQuery query, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(static (state, token) => state.pipeline.FetchOnceAsync(state.query, token), (pipeline: this, query), cancellationToken);
+
+    private async ValueTask<FetchOutcome> FetchOnceAsync(EventQuery query, CancellationToken cancellationToken)
     {
         var ledger = _services.Ledger;
         var fingerprint = _source.ApiKeyFingerprint;
@@ -118,9 +174,7 @@ public sealed class SourcePipeline
         if (!ledger.TryReserveCall(fingerprint))
         {
             var now = time.GetUtcNow();
-            throw new DailyBudgetExhaustedException(
-                $"The daily call budget of the key used by source \"{_source.Name}\" is spent.",
-                now + PollSchedule.UntilNextUtcMidnight(now));
+            return FetchOutcome.BudgetSpent(now + PollSchedule.UntilNextUtcMidnight(now));
         }
 
         var started = time.GetTimestamp();
@@ -128,7 +182,7 @@ public sealed class SourcePipeline
         {
             var page = await _client.ListEventsRawAsync(query, cancellationToken);
             ledger.RecordCall(new CallRecord(time.GetUtcNow(), _source.Id, fingerprint, ListEventsEndpoint, 200, page.Events.Count, null, time.GetElapsedTime(started)));
-            return page;
+            return FetchOutcome.Of(page);
         }
         catch (KnowBe4ApiException failure)
         {
@@ -138,13 +192,13 @@ public sealed class SourcePipeline
             {
                 ledger.MarkDayExhausted(fingerprint, now);
             }
-            else if (failure.RetryAfter is { } wait)
+            else if (failure.RetryAfter is { } wait && !CallRetry.IsTransient(failure, _services.Retry.MaxRetryAfter))
             {
                 _services.NotBefore.Defer(NotBeforeStore.KeyScope(fingerprint), wait, $"KnowBe4 asked to retry after {wait} ({failure.Endpoint}, HTTP {failure.StatusCode})");
             }
             throw;
         }
-        catch (Exception failure) when (failure is not OperationCanceledException)
+        catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             ledger.RecordCall(new CallRecord(time.GetUtcNow(), _source.Id, fingerprint, ListEventsEndpoint, null, 0, failure.GetType().Name, time.GetElapsedTime(started)));
             throw;
@@ -165,12 +219,21 @@ public sealed class SourcePipeline
         }
     }
 
-    /// <summary>Calls left today beyond what the remaining polls of every source on the key will need.</summary>
-    private long SpareCallsToday()
+    /// <summary>Whether a re-read of <paramref name="cost"/> calls leaves enough for every remaining poll today at the plan's interval.</summary>
+    private bool CanAffordRescan(int cost)
     {
         var now = _services.TimeProvider.GetUtcNow();
         var remaining = _services.Ledger.Remaining(_source.ApiKeyFingerprint, now);
-        var pollsLeft = Math.Ceiling(PollSchedule.UntilNextUtcMidnight(now) / _source.PollingInterval);
-        return remaining - (long)(pollsLeft * Math.Max(1, _sourcesSharingKey()) * 2);
+        var interval = _plan?.PollInterval ?? _source.PollingInterval;
+        var pollsLeft = Math.Ceiling(PollSchedule.UntilNextUtcMidnight(now) / interval);
+        return remaining - (long)(pollsLeft * Math.Max(1, _sourcesSharingKey())) - cost >= 0;
     }
+
+    private static string Format(TimeSpan wait) => DurationParser.Format(TimeSpan.FromSeconds(Math.Ceiling(wait.TotalSeconds)));
+
+    /// <summary>The calls the plan's re-reads need for the rest of the UTC day: polls spend only what is left.</summary>
+    private static int ReservedForRescans(CollectionPlan plan, DateTimeOffset now) =>
+        plan.RescanPeriod == TimeSpan.MaxValue
+            ? 0
+            : (int)Math.Ceiling(plan.RescanPassCost * (PollSchedule.UntilNextUtcMidnight(now) / plan.RescanPeriod));
 }

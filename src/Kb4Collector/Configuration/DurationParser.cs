@@ -62,6 +62,10 @@ public static class DurationParser
     /// <summary>Writes a duration back in the same notation (<c>1d12h</c>, <c>90s</c> → <c>1m30s</c>, zero → <c>0s</c>).</summary>
     public static string Format(TimeSpan value)
     {
+        if (value == TimeSpan.MaxValue)
+        {
+            return "all";
+        }
         if (value < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(value), "Durations in source files are never negative.");

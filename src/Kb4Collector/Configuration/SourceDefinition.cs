@@ -14,6 +14,12 @@ public sealed record SourceDefinition
     public static readonly TimeSpan DefaultPollingInterval = TimeSpan.FromSeconds(300);
     public static readonly TimeSpan DefaultInitialLookback = TimeSpan.FromHours(24);
     public static readonly TimeSpan DefaultBackdateHorizon = TimeSpan.FromDays(7);
+    public static readonly TimeSpan DefaultRescanInterval = TimeSpan.FromHours(1);
+    public const double DefaultMaxQuotaShare = 0.5;
+
+    /// <summary><c>initialLookback: "all"</c>: the first run sends everything the API still holds.</summary>
+    public static readonly TimeSpan AllHistory = TimeSpan.MaxValue;
+    public const string AllHistoryText = "all";
     public const string Mask = "********";
 
     private const int IdSlugMaxLength = 40;
@@ -40,6 +46,12 @@ public sealed record SourceDefinition
     public TimeSpan InitialLookback { get; init; } = DefaultInitialLookback;
     public TimeSpan BackdateHorizon { get; init; } = DefaultBackdateHorizon;
 
+    /// <summary>How often each past day of the horizon is read again in full (when the budget pays for it).</summary>
+    public TimeSpan RescanInterval { get; init; } = DefaultRescanInterval;
+
+    /// <summary>The share of the key's daily User Event calls the collector may spend (the rest is left to other tools).</summary>
+    public double MaxQuotaShare { get; init; } = DefaultMaxQuotaShare;
+
     /// <summary>The JSON file the source was read from, as the loader was given it.</summary>
     public required string SourceFile { get; init; }
 
@@ -50,10 +62,13 @@ public sealed record SourceDefinition
     public string ApiKeyFingerprint => Quota.ApiKeyFingerprint.Of(ApiKey);
 
     /// <summary>
-    /// What a checkpoint belongs to: the account (base URL and key). When it changes the collected
-    /// stream is a different one and the old checkpoint must not be reused.
+    /// What a checkpoint belongs to: the API host. The key is left out on purpose: event ids are global UUIDs, so a
+    /// rotated key keeps the checkpoint (a key of another account is recognised by the events' <c>account_id</c>).
     /// </summary>
-    public string QueryFingerprint => HashHex(string.Concat(BaseUrl.AbsoluteUri, "\n", ApiKeyFingerprint));
+    public string QueryFingerprint => HashHex(BaseUrl.AbsoluteUri);
+
+    /// <summary>What version 1 of the checkpoint stored as its query (host and key), so such a cursor carries over.</summary>
+    public string LegacyQueryFingerprint => HashHex(string.Concat(BaseUrl.AbsoluteUri, "\n", ApiKeyFingerprint));
 
     /// <summary>Hash of every setting (including the file the source lives in); differs after any edit.</summary>
     public string ConfigFingerprint
@@ -76,6 +91,8 @@ public sealed record SourceDefinition
             Append(canonical, "pollingInterval", PollingInterval.Ticks.ToString(CultureInfo.InvariantCulture));
             Append(canonical, "initialLookback", InitialLookback.Ticks.ToString(CultureInfo.InvariantCulture));
             Append(canonical, "backdateHorizon", BackdateHorizon.Ticks.ToString(CultureInfo.InvariantCulture));
+            Append(canonical, "rescanInterval", RescanInterval.Ticks.ToString(CultureInfo.InvariantCulture));
+            Append(canonical, "maxQuotaShare", MaxQuotaShare.ToString("R", CultureInfo.InvariantCulture));
             Append(canonical, "sourceFile", SourceFile);
             return HashHex(canonical.ToString());
         }
@@ -141,6 +158,8 @@ public sealed record SourceDefinition
             .Append(", PollingInterval = ").Append(PollingInterval)
             .Append(", InitialLookback = ").Append(InitialLookback)
             .Append(", BackdateHorizon = ").Append(BackdateHorizon)
+            .Append(", RescanInterval = ").Append(RescanInterval)
+            .Append(", MaxQuotaShare = ").Append(MaxQuotaShare)
             .Append(", SourceFile = ").Append(SourceFile);
         return true;
     }

@@ -15,7 +15,8 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
     public const int MaxFieldValueLength = 200;
     public const int MaxPollingIntervalSeconds = 86_400;
     public const int FastPollingWarningBelowSeconds = 60;
-    public static readonly TimeSpan MaxInitialLookback = TimeSpan.FromDays(31);
+    public static readonly TimeSpan MaxInitialLookback = TimeSpan.FromDays(3650);
+    public static readonly TimeSpan MaxRescanInterval = TimeSpan.FromDays(7);
     public static readonly TimeSpan MaxBackdateHorizon = TimeSpan.FromDays(31);
 
     private const string SiemForwardField = "_siemForward";
@@ -26,6 +27,7 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
     [
         "name", "description", "category", "fields", "baseURL", "region", "apiKey",
         "licensedUsers", "dailyCallBudget", "pollingInterval", "initialLookback", "backdateHorizon",
+        "rescanInterval", "maxQuotaShare",
     ];
 
     private readonly ApiKeyResolver _keyResolver = new(options);
@@ -217,8 +219,10 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             sink.Error("config.licensedUsers", "missing: give \"licensedUsers\" (the daily call budget is 10 calls per licensed user) or an explicit \"dailyCallBudget\"");
         }
         var pollingInterval = ReadPollingInterval(scope, sink);
-        var initialLookback = ReadDuration(scope, "initialLookback", SourceDefinition.DefaultInitialLookback, TimeSpan.Zero, MaxInitialLookback, sink);
+        var initialLookback = ReadInitialLookback(scope, sink);
         var backdateHorizon = ReadDuration(scope, "backdateHorizon", SourceDefinition.DefaultBackdateHorizon, TimeSpan.FromSeconds(1), MaxBackdateHorizon, sink);
+        var rescanInterval = ReadDuration(scope, "rescanInterval", SourceDefinition.DefaultRescanInterval, TimeSpan.FromSeconds(1), MaxRescanInterval, sink);
+        var maxQuotaShare = ReadQuotaShare(scope, sink);
 
         if (name is null || baseUrl is null || apiKey is null || sink.ErrorCount > errorsBefore)
         {
@@ -239,6 +243,8 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             PollingInterval = pollingInterval,
             InitialLookback = initialLookback,
             BackdateHorizon = backdateHorizon,
+            RescanInterval = rescanInterval,
+            MaxQuotaShare = maxQuotaShare,
             SourceFile = file,
         };
     }
@@ -541,6 +547,37 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             return false;
         }
         return true;
+    }
+
+    /// <summary><c>"all"</c> reads everything the API still holds on the first run; otherwise a duration.</summary>
+    private static TimeSpan ReadInitialLookback(JsonObjectScope scope, ProblemSink sink)
+    {
+        if (scope.TryGet("initialLookback", out var element) && element.ValueKind == JsonValueKind.String
+            && string.Equals(element.GetString(), SourceDefinition.AllHistoryText, StringComparison.OrdinalIgnoreCase))
+        {
+            return SourceDefinition.AllHistory;
+        }
+        return ReadDuration(scope, "initialLookback", SourceDefinition.DefaultInitialLookback, TimeSpan.Zero, MaxInitialLookback, sink);
+    }
+
+    private static double ReadQuotaShare(JsonObjectScope scope, ProblemSink sink)
+    {
+        var field = scope.PathOf("maxQuotaShare");
+        if (!scope.TryGet("maxQuotaShare", out var element))
+        {
+            return SourceDefinition.DefaultMaxQuotaShare;
+        }
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var share))
+        {
+            sink.Error(field, $"must be a number between 0 and 1 (the share of the key's daily calls the collector may spend), not {Text.Describe(element.ValueKind)}");
+            return SourceDefinition.DefaultMaxQuotaShare;
+        }
+        if (share <= 0 || share > 1)
+        {
+            sink.Error(field, $"must be greater than 0 and at most 1, not {share.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            return SourceDefinition.DefaultMaxQuotaShare;
+        }
+        return share;
     }
 
     private static TimeSpan ReadDuration(JsonObjectScope scope, string key, TimeSpan defaultValue, TimeSpan minimum, TimeSpan maximum, ProblemSink sink)

@@ -121,18 +121,44 @@ public sealed class CollectorRuntime : BackgroundService
 
     private void Apply(SourceChanges changes)
     {
-        foreach (var removed in changes.Removed)
+        var renames = Renames(changes);
+        foreach (var removed in changes.Removed.Where(removed => !renames.ContainsKey(removed)))
         {
-            Remove(removed);
+            Remove(removed, renamedTo: null);
         }
         foreach (var update in changes.Updated)
         {
             Update(update);
         }
-        foreach (var added in changes.Added)
+        foreach (var added in changes.Added.Where(added => !renames.ContainsValue(added)))
         {
             Start(added);
         }
+        foreach (var (previous, current) in renames)
+        {
+            Remove(previous, renamedTo: current);
+        }
+    }
+
+    /// <summary>
+    /// A source that left a file while one with the same host and key appeared in the same reload was renamed: it keeps
+    /// its checkpoint and seen ids (nothing is sent again). Ambiguous pairs (several on one host and key) are not renames.
+    /// </summary>
+    private static Dictionary<SourceDefinition, SourceDefinition> Renames(SourceChanges changes)
+    {
+        var renames = new Dictionary<SourceDefinition, SourceDefinition>(ReferenceEqualityComparer.Instance);
+        foreach (var removed in changes.Removed)
+        {
+            var candidates = changes.Added.Where(added => SameStream(added, removed)).ToList();
+            if (candidates.Count == 1 && changes.Removed.Count(other => SameStream(other, candidates[0])) == 1)
+            {
+                renames[removed] = candidates[0];
+            }
+        }
+        return renames;
+
+        static bool SameStream(SourceDefinition left, SourceDefinition right) =>
+            left.QueryFingerprint == right.QueryFingerprint && left.ApiKeyFingerprint == right.ApiKeyFingerprint;
     }
 
     private void Start(SourceDefinition definition)
@@ -167,10 +193,14 @@ public sealed class CollectorRuntime : BackgroundService
         Log.SourceUpdated(_logger, update.Current.Name, update.QueryChanged);
     }
 
-    private void Remove(SourceDefinition definition)
+    private void Remove(SourceDefinition definition, SourceDefinition? renamedTo)
     {
         if (!_sources.TryGetValue(definition.Id, out var source))
         {
+            if (renamedTo is not null)
+            {
+                Start(renamedTo);
+            }
             return;
         }
         source.Pipeline.Collector.StopAfterCurrentBatch();
@@ -178,9 +208,17 @@ public sealed class CollectorRuntime : BackgroundService
         _ = source.Run.ContinueWith(
             _ =>
             {
-                source.Pipeline.Collector.DeleteState();
+                if (renamedTo is null)
+                {
+                    source.Pipeline.Collector.DeleteState();
+                    _sources.TryRemove(new KeyValuePair<string, RunningSource>(definition.Id, source));
+                    Log.SourceDeleted(_logger, definition.Name);
+                    return;
+                }
+                source.Pipeline.Collector.MoveState(renamedTo.Id);
                 _sources.TryRemove(new KeyValuePair<string, RunningSource>(definition.Id, source));
-                Log.SourceDeleted(_logger, definition.Name);
+                Log.SourceRenamed(_logger, definition.Name, renamedTo.Name);
+                Start(renamedTo);
             },
             CancellationToken.None,
             TaskContinuationOptions.None,
@@ -195,7 +233,8 @@ public sealed class CollectorRuntime : BackgroundService
         source.Supervisor.Status,
         source.Pipeline.Collector.ReadCheckpoint(),
         source.Pipeline.Quota(),
-        _services.Sink.DeadLetters.Count(source.Definition.Id));
+        _services.Sink.DeadLetters.Count(source.Definition.Id),
+        source.Pipeline.Plan);
 
     private sealed class RunningSource(SourceDefinition definition, SourcePipeline pipeline, SourceSupervisor supervisor)
     {

@@ -21,4 +21,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7006, Level = LogLevel.Warning, Message = "The admin endpoint listens on {Listen}, which is not a loopback address: anyone who can reach it and holds the token can restart sources")]
     public static partial void AdminExposed(ILogger logger, string listen);
+
+    [LoggerMessage(EventId = 7090, Level = LogLevel.Information, Message = "Source \"{PreviousName}\" was renamed to \"{SourceName}\" (same host and key): its checkpoint and seen ids carry over")]
+    public static partial void SourceRenamed(ILogger logger, string previousName, string sourceName);
 }

@@ -11,4 +11,5 @@ public sealed record SourceView(
     SourceStatus Status,
     CheckpointSummary? Checkpoint,
     QuotaStatus Quota,
-    int DeadLetters);
+    int DeadLetters,
+    CollectionPlan? Plan = null);

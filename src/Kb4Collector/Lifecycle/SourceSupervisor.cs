@@ -209,7 +209,7 @@ public sealed class SourceSupervisor
         PollResult result;
         try
         {
-            result = await _work.PollOnceAsync(cancellationToken);
+            result = await _work.PollOnceAsync(new PollProgress(MarkCollecting), cancellationToken);
         }
         catch (Exception error) when (!IsShutdown(error, cancellationToken))
         {
@@ -218,17 +218,7 @@ public sealed class SourceSupervisor
         }
 
         var now = _time.GetUtcNow();
-        if (!_authenticated)
-        {
-            _lifecycle.Authenticate();
-            _authenticated = true;
-            _record.EverAuthenticated = true;
-        }
-
-        if (_lifecycle.State != SourceState.Collecting)
-        {
-            _lifecycle.Collect();
-        }
+        MarkCollecting();
 
         var recovery = "Collection resumed: a poll succeeded.";
         if (_record.FirstFailureAt is { } firstFailure)
@@ -243,6 +233,23 @@ public sealed class SourceSupervisor
         _record.LastReason = null;
         _record.LastSuccessAt = now;
         Schedule(now + (result.NextPollIn > TimeSpan.Zero ? result.NextPollIn : TimeSpan.Zero));
+    }
+
+    /// <summary>A call answered: Authenticated (the first time), then Collecting, even while a long backlog is delivered.</summary>
+    private void MarkCollecting()
+    {
+        if (!_authenticated)
+        {
+            _lifecycle.Authenticate();
+            _authenticated = true;
+            _record.EverAuthenticated = true;
+        }
+
+        if (_lifecycle.State != SourceState.Collecting)
+        {
+            _lifecycle.Collect();
+        }
+        _status = Snapshot();
     }
 
     private void HandleFailure(Exception error)

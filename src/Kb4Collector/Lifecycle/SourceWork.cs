@@ -11,8 +11,19 @@ namespace Kb4Collector.Lifecycle;
 /// </param>
 public sealed record SourceWork(
     Func<CancellationToken, ValueTask> InitializeAsync,
-    Func<CancellationToken, ValueTask<PollResult>> PollOnceAsync,
+    Func<PollProgress, CancellationToken, ValueTask<PollResult>> PollOnceAsync,
     string ConfigFingerprint = "");
 
 /// <summary>The outcome of a successful poll. Zero means "poll again at once" (the per-key limiter paces calls).</summary>
 public readonly record struct PollResult(TimeSpan NextPollIn);
+
+/// <summary>
+/// What a poll tells its supervisor while it runs, so the state is honest during a long backlog: the first page arrived
+/// (the key works: Authenticated, then Collecting while it is delivered).
+/// </summary>
+public sealed class PollProgress(Action firstPageArrived)
+{
+    public static readonly PollProgress None = new(() => { });
+
+    public void FirstPageArrived() => firstPageArrived();
+}

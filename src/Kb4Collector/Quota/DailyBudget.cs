@@ -13,25 +13,30 @@ public sealed record DailyBudget
 
     public const int DefaultMinimumReserve = 10;
 
-    private DailyBudget(int total, int manualReserve)
+    private DailyBudget(int total, int manualReserve, int scheduled)
     {
         Total = total;
         ManualReserve = manualReserve;
+        Scheduled = scheduled;
     }
 
     public int Total { get; }
 
     public int ManualReserve { get; }
 
-    /// <summary>Calls scheduled polling may spend per day.</summary>
-    public int Scheduled => Total - ManualReserve;
+    /// <summary>Calls scheduled polling may spend per day: the collector's share, and never the manual reserve.</summary>
+    public int Scheduled { get; }
 
     /// <summary>
     /// The budget for a key: <paramref name="dailyCallBudget"/> when given, else 10 × <paramref name="licensedUsers"/>;
     /// the reserve is <paramref name="manualReserve"/> when given, else <see cref="DefaultReserve"/>.
     /// </summary>
     /// <exception cref="ArgumentException">Neither count is given, or a count is out of range.</exception>
-    public static DailyBudget Create(int? licensedUsers, int? dailyCallBudget = null, int? manualReserve = null)
+    /// <param name="collectorShare">
+    /// The share of the budget scheduled polling may spend (a source's <c>maxQuotaShare</c>): the tools that push events
+    /// into KnowBe4 spend the same quota.
+    /// </param>
+    public static DailyBudget Create(int? licensedUsers, int? dailyCallBudget = null, int? manualReserve = null, double collectorShare = 1.0)
     {
         int total;
         if (dailyCallBudget is { } explicitBudget)
@@ -54,7 +59,12 @@ public sealed record DailyBudget
         {
             throw new ArgumentOutOfRangeException(nameof(manualReserve), reserve, $"The manual reserve must be between 0 and the daily budget ({total}).");
         }
-        return new DailyBudget(total, reserve);
+        if (collectorShare is <= 0 or > 1 || double.IsNaN(collectorShare))
+        {
+            throw new ArgumentOutOfRangeException(nameof(collectorShare), collectorShare, "The collector's share of the budget must be greater than 0 and at most 1.");
+        }
+        var scheduled = Math.Min(total - reserve, (int)Math.Floor(total * collectorShare));
+        return new DailyBudget(total, reserve, Math.Max(scheduled, 1));
     }
 
     public static int DefaultReserve(int total)

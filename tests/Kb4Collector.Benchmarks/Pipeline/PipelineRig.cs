@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Kb4Collector.Collection;
+using Kb4Collector.Lifecycle;
 using Kb4Collector.Configuration;
 using Kb4Collector.Delivery;
 using Kb4Collector.Emulator;
@@ -112,7 +113,7 @@ public sealed class PipelineRig : IDisposable
             await pipeline.Work.InitializeAsync(cancellationToken);
 
             var started = Stopwatch.GetTimestamp();
-            await pipeline.Work.PollOnceAsync(cancellationToken);
+            await pipeline.Work.PollOnceAsync(PollProgress.None, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
 
             var checkpoint = pipeline.Collector.ReadCheckpoint()!;

@@ -64,7 +64,7 @@ public sealed class SourceEndpointsTests(AdminDaemonFixture daemon)
         var source = root.GetProperty("source");
 
         Assert.Equal(
-            ["id", "name", "sourceType", "schemaRef", "config", "state", "health", "eventsDelivered", "checkpoint", "quota", "deadLetters", "sourceFile"],
+            ["id", "name", "sourceType", "schemaRef", "config", "state", "health", "eventsDelivered", "checkpoint", "quota", "deadLetters", "sourceFile", "plan"],
             source.EnumerateObject().Select(property => property.Name));
         Assert.Equal(daemon.GoodId, source.GetProperty("id").GetString());
         Assert.Equal("Universal", source.GetProperty("sourceType").GetString());

@@ -1,4 +1,5 @@
 using Kb4Collector.Collection;
+using Kb4Collector.KnowBe4;
 using Kb4Collector.Storage;
 using Kb4Collector.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -34,9 +35,16 @@ internal sealed class CursorHarness : IDisposable
 
     public Func<long>? SpareCalls { get; set; }
 
+    /// <summary>How often each tracked day is read again in full (the plan's rescan period).</summary>
+    public TimeSpan RescanPeriod { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>When set, the daily budget is spent from this call on (1-based, counting only this harness's calls).</summary>
+    public Func<int, DateTimeOffset?>? BudgetSpentAt { get; set; }
+
     public SourceCollector Collector { get; private set; }
 
-    public Task<CollectionPollResult> PollAsync() => Collector.PollOnceAsync(TestContext.Current.CancellationToken);
+    public Task<CollectionPollResult> PollAsync() =>
+        Collector.PollOnceAsync(new RescanAllowance(RescanPeriod, cost => (SpareCalls?.Invoke() ?? long.MaxValue) >= cost), null, TestContext.Current.CancellationToken);
 
     /// <summary>A new process on the same data folder.</summary>
     public void Restart()
@@ -66,12 +74,20 @@ internal sealed class CursorHarness : IDisposable
 
     private SourceCollector CreateCollector() => new(
         "source-1",
-        Fingerprint,
+        new CollectionIdentity(Fingerprint),
         Options,
-        Api.FetchAsync,
+        FetchAsync,
         Sink.DeliverAsync,
         _database,
         Time,
-        NullLogger<SourceCollector>.Instance,
-        () => SpareCalls?.Invoke() ?? long.MaxValue);
+        NullLogger<SourceCollector>.Instance);
+
+    private async Task<FetchOutcome> FetchAsync(EventQuery query, CancellationToken cancellationToken)
+    {
+        if (BudgetSpentAt?.Invoke(Api.Calls + 1) is { } resetsAt)
+        {
+            return FetchOutcome.BudgetSpent(resetsAt);
+        }
+        return FetchOutcome.Of(await Api.FetchAsync(query, cancellationToken));
+    }
 }

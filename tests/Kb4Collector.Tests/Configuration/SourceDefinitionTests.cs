@@ -86,11 +86,13 @@ public sealed class SourceDefinitionTests
     }
 
     [Fact]
-    public void TheQueryFingerprintFollowsBaseUrlAndKey()
+    public void TheQueryFingerprintFollowsTheBaseUrlNotTheKey()
     {
         var original = Definition();
 
-        Assert.NotEqual(original.QueryFingerprint, (original with { ApiKey = "another-key" }).QueryFingerprint);
+        // A rotated key keeps the checkpoint: event ids are global UUIDs.
+        Assert.Equal(original.QueryFingerprint, (original with { ApiKey = "another-key" }).QueryFingerprint);
+        Assert.NotEqual(original.LegacyQueryFingerprint, (original with { ApiKey = "another-key" }).LegacyQueryFingerprint);
         Assert.NotEqual(original.QueryFingerprint, (original with { BaseUrl = new Uri("https://api-eu.events.knowbe4.com/") }).QueryFingerprint);
         Assert.Equal(original.QueryFingerprint, (original with { Category = "other", LicensedUsers = 5 }).QueryFingerprint);
     }

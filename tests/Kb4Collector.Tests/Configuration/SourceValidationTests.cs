@@ -538,7 +538,8 @@ public sealed class SourceValidationTests : IDisposable
 
     [Theory]
     [InlineData("initialLookback", "\"1w\"", "\"1w\" is not a duration like")]
-    [InlineData("initialLookback", "\"32d\"", "must be at most 31d")]
+    [InlineData("initialLookback", "\"3651d\"", "must be at most 3650d")]
+    [InlineData("rescanInterval", "\"8d\"", "must be at most 7d")]
     [InlineData("initialLookback", "86400", "must be a duration like")]
     [InlineData("backdateHorizon", "\"7 days\"", "is not a duration like")]
     [InlineData("backdateHorizon", "\"0s\"", "must be at least 1s")]

@@ -59,7 +59,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
     {
         var json = "{\"api.version\":\"v1\",\"source\":{\"schemaRef\":{\"type\":\"KnowBe4\"},\"sourceType\":\"Universal\",\"config\":{"
             + $"\"name\":\"{name}\",\"category\":\"{category}\",\"baseURL\":\"{Emulator.BaseUrl}\",\"apiKey\":\"{key ?? Key}\","
-            + "\"licensedUsers\":500,\"pollingInterval\":1,\"initialLookback\":\"10d\"}}}";
+            + "\"licensedUsers\":50000,\"pollingInterval\":1,\"initialLookback\":\"10d\"}}}";
         File.WriteAllText(Path.Combine(SourcesFolder, file), json);
     }
 

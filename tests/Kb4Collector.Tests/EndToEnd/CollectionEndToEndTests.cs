@@ -110,12 +110,12 @@ public sealed class CollectionEndToEndTests
     [Fact]
     public async Task ABacklogDrainDoesNotStretchTheNextPollInterval()
     {
-        var settings = new EndToEndSettings { LookbackDays = 3, CallDuration = TimeSpan.Zero, LicensedUsers = null, DailyCallBudget = 400 };
+        var settings = new EndToEndSettings { LookbackDays = 3, CallDuration = TimeSpan.Zero, LicensedUsers = null, DailyCallBudget = 4_000 };
         var scenario = Scenario(backlog: 5_000, backlogDays: 3, new EmulatorArrivals(), seed: 15) with { Limits = EmulatorLimits.Off };
         await using var bed = await EndToEndBed.StartAsync(scenario, settings);
 
         await bed.StepAsync(); // initialise
-        var due = await bed.StepAsync(); // the first poll drains the backlog (about 55 calls of 400)
+        var due = await bed.StepAsync(); // the first poll drains the backlog (about 60 calls of the collector's 2,000)
 
         // The day's remaining calls still allow a poll per polling interval: the one-off drain must not count as the
         // cost of every poll from now on.

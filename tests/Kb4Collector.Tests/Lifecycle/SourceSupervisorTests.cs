@@ -463,7 +463,7 @@ public sealed class SourceSupervisorTests : IDisposable
         var release = new TaskCompletionSource();
         var work = new SourceWork(
             _ => ValueTask.CompletedTask,
-            async _ =>
+            async (_, _) =>
             {
                 polling.TrySetResult();
                 await release.Task;

@@ -306,7 +306,10 @@ internal sealed class CollectorProcess : IDisposable
         Sink = new HttpLogSink(_sinkClient, new SinkOptions { Url = sinkUrl, MaxBatchEvents = maxBatchEvents }, time, Database, loggerFactory.CreateLogger<HttpLogSink>());
         Limiters = new ApiKeyRateLimiters(time, requestsPerSecond);
         Ledger = new CallLedger(Database, time);
-        Services = new CollectionServices(Database, Sink, Limiters, Ledger, new NotBeforeStore(Database, time), knowBe4Handler, time, loggerFactory);
+        Services = new CollectionServices(Database, Sink, Limiters, Ledger, new NotBeforeStore(Database, time), knowBe4Handler, time, loggerFactory)
+        {
+            Retry = CallRetry.Immediate,
+        };
         Pipeline = new SourcePipeline(source, Services, "e2e-collector", () => 1);
         Supervisor = new SourceSupervisor(
             new SourceIdentity(source.Id, source.Name),

@@ -49,6 +49,14 @@ internal sealed class FakeEventApi
         return ids;
     }
 
+    /// <summary>The ids on a UTC day, in the API's ascending order.</summary>
+    public IReadOnlyList<string> ExistingIdsOn(DateOnly day) =>
+        [.. _events.Where(e => DateOnly.FromDateTime(e.Occurred.UtcDateTime) == day).OrderBy(e => e.Occurred).ThenBy(e => e.Id, StringComparer.Ordinal).Select(e => e.Id)];
+
+    /// <summary>The newest ids of the account, newest first.</summary>
+    public IReadOnlyList<string> NewestIds(int count) =>
+        [.. _events.OrderByDescending(e => e.Occurred).ThenBy(e => e.Id, StringComparer.Ordinal).Take(count).Select(e => e.Id)];
+
     public DateTimeOffset? OccurredOf(string id) => _events.FirstOrDefault(e => e.Id == id)?.Occurred;
 
     public bool Delete(string id)

@@ -49,7 +49,7 @@ public sealed class ScriptedSource(TimeProvider time)
             Initializations++;
             return InitializeFailure() is { } failure ? ValueTask.FromException(failure) : ValueTask.CompletedTask;
         },
-        _ =>
+        (_, _) =>
         {
             var now = time.GetUtcNow();
             lock (_polls)
