@@ -15,6 +15,12 @@ public sealed record EmulatorScenario
     public EmulatorArrivals Arrivals { get; init; } = new();
     public EmulatorLimits Limits { get; init; } = new();
     public IReadOnlyList<EmulatorFault> Faults { get; init; } = [];
+
+    /// <summary>Scripted creations and deletions at given instants (see <see cref="EmulatorBurst"/>).</summary>
+    public IReadOnlyList<EmulatorBurst> Bursts { get; init; } = [];
+
+    /// <summary>Deletions under a reader, armed from the start (see <see cref="EmulatorScanDeletion"/>).</summary>
+    public IReadOnlyList<EmulatorScanDeletion> ScanDeletions { get; init; } = [];
     public int Seed { get; init; } = 1;
 
     /// <summary>Status for a missing or unknown key: 401 (default) or 500/403, which KnowBe4 has been seen to answer for a wrong key or region.</summary>
@@ -202,6 +208,30 @@ public sealed record EmulatorScenario
             if (faults[i].ApiKey is { } faultKey && !keys.Contains(faultKey))
             {
                 yield return ($"faults[{i}].apiKey", "does not match any key listed under accounts[].apiKeys");
+            }
+        }
+        var bursts = Bursts ?? [];
+        for (var i = 0; i < bursts.Count; i++)
+        {
+            foreach (var (field, problem) in bursts[i]?.Problems() ?? [("", "must be an object")])
+            {
+                yield return ($"bursts[{i}]{(field.Length > 0 ? "." : "")}{field}", problem);
+            }
+            if (bursts[i]?.Account is { } burstAccount && !names.Contains(burstAccount))
+            {
+                yield return ($"bursts[{i}].account", $"no account is named '{burstAccount}'");
+            }
+        }
+        var scanDeletions = ScanDeletions ?? [];
+        for (var i = 0; i < scanDeletions.Count; i++)
+        {
+            foreach (var (field, problem) in scanDeletions[i]?.Problems() ?? [("", "must be an object")])
+            {
+                yield return ($"scanDeletions[{i}]{(field.Length > 0 ? "." : "")}{field}", problem);
+            }
+            if (scanDeletions[i]?.Account is { } deletionAccount && !names.Contains(deletionAccount))
+            {
+                yield return ($"scanDeletions[{i}].account", $"no account is named '{deletionAccount}'");
             }
         }
         if (UnknownKeyStatus is not (401 or 403 or 500))
