@@ -34,6 +34,16 @@ public sealed class CollectionModelTests
 
     // Seeds that failed, each kept as a regression case (all found on the v1 engine).
 
+    /// <summary>v1: 9 arrivals backdated 4 days (inside the horizon, before the first run's start day) never delivered.</summary>
+    [Fact]
+    [Trait("Category", "EngineV2")]
+    public Task Seed8soSG16weQe2() => SampleAsync(iterations: 1, seed: "8soSG16weQe2");
+
+    /// <summary>v1: with a 24h lookback, 19 arrivals backdated 1–5 days before the start day never delivered.</summary>
+    [Fact]
+    [Trait("Category", "EngineV2")]
+    public Task Seed0000uHtYrU_2() => SampleAsync(iterations: 1, seed: "0000uHtYrU_2");
+
     private static Task SampleAsync(long iterations, string? seed = null) =>
         Runs.SampleAsync(
             RunAsync,

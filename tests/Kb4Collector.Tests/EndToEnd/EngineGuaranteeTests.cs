@@ -49,9 +49,9 @@ public sealed class EngineGuaranteeTests
                 new EmulatorScanDeletion { Day = day, Page = 25, Position = 2_300, Count = 2 },
             ],
         };
-        // A real budget (1,000 calls a day): an hourly full re-read of 3,200 events is not paid for, so what was lost
+        // A small budget (200 calls a day): an hourly full re-read of 3,200 events is not paid for, so what was lost
         // must be noticed from the evidence of the scan itself (G2), not from a periodic re-read.
-        await using var bed = await EndToEndBed.StartAsync(scenario, new EndToEndSettings { LicensedUsers = 100 });
+        await using var bed = await EndToEndBed.StartAsync(scenario, new EndToEndSettings { LicensedUsers = 20 });
 
         await bed.DriveForAsync(TimeSpan.FromMinutes(30));
         await bed.FreezeWorldAndSettleAsync(bed.Settings.RescanInterval + TimeSpan.FromMinutes(30));
@@ -65,7 +65,8 @@ public sealed class EngineGuaranteeTests
     [Trait("Category", "EngineV2")]
     public async Task CreationsAndDeletionsThatCancelOutBetweenPollsAndAcrossDaysAreFound()
     {
-        var settings = new EndToEndSettings { Start = new DateTimeOffset(2026, 3, 10, 22, 0, 0, TimeSpan.Zero) };
+        // 1,000 calls a day: enough to re-read this account's ~1,000 tracked events every rescan interval.
+        var settings = new EndToEndSettings { Start = new DateTimeOffset(2026, 3, 10, 22, 0, 0, TimeSpan.Zero), LicensedUsers = 100 };
         var minute = TimeSpan.FromMinutes(1);
         var scenario = Scenario(backlog: 600, backlogDays: 4, seed: 102) with
         {
@@ -187,6 +188,39 @@ public sealed class EngineGuaranteeTests
 
         var duringOutage = bed.Emulator.GroundTruth.LiveEvents().Count(item => item.CreatedAt > Noon.AddHours(1) && item.CreatedAt < Noon.AddDays(10));
         Assert.True(duringOutage > 2_000, $"only {duringOutage} events arrived during the outage");
+        bed.AssertDeliveredMatchesGroundTruth();
+    }
+
+    /// <summary>
+    /// Failure 6. The disk fills up right after the sink accepted the third batch, for twenty minutes: the batch's
+    /// checkpoint cannot be committed. LiteDB 5 refuses every write on that instance after the first failed one, so
+    /// the engine has to hold the accepted state and retry the commit on a reopened database.
+    /// Fails on the v1 engine: the failed commit voids the poll and the accepted batch goes out again.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "EngineV2")]
+    public async Task AFailedCommitAfterTheSinkAcceptedDoesNotSendThatBatchAgain()
+    {
+        var settings = new EndToEndSettings { MaxBatchEvents = 200, StorageFaults = true };
+        await using var bed = await EndToEndBed.StartAsync(Scenario(backlog: 1_500, backlogDays: 2, arrivals: new EmulatorArrivals { PerMinute = 1 }, seed: 114), settings);
+        bed.SinkTransport.AfterAcceptance = request =>
+        {
+            if (request == 3)
+            {
+                bed.StorageFull = true;
+            }
+        };
+
+        await bed.DriveForAsync(TimeSpan.FromMinutes(20));
+        bed.SinkTransport.AfterAcceptance = null;
+        var whileFull = bed.Process.Supervisor.Status;
+        bed.StorageFull = false;
+        await bed.DriveForAsync(TimeSpan.FromMinutes(40));
+        await bed.FreezeWorldAndSettleAsync(bed.Settings.RescanInterval + TimeSpan.FromMinutes(30));
+
+        Assert.True(bed.StorageWriteFailures > 0, "the disk never refused a write");
+        Assert.Equal(SourceState.Error, whileFull.State);
+        Assert.Equal(ErrorClass.FirstPartyGeneric, whileFull.ErrorClass);
         bed.AssertDeliveredMatchesGroundTruth();
     }
 

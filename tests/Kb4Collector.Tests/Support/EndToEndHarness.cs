@@ -65,6 +65,9 @@ internal sealed record EndToEndSettings
     /// field of <see cref="SourceDefinition"/>: the v2 engine must take it from here.
     /// </summary>
     public double MaxQuotaShare { get; init; } = 0.5;
+
+    /// <summary>Opens the LiteDB file through streams that fail while <see cref="EndToEndBed.StorageFull"/> is set.</summary>
+    public bool StorageFaults { get; init; }
 }
 
 /// <summary>
@@ -82,6 +85,7 @@ internal sealed class EndToEndBed : IAsyncDisposable
     private readonly SocketsHttpHandler _knowBe4Connections = new();
     private readonly SocketsHttpHandler _sinkConnections = new();
     private readonly List<SourceState> _states = [];
+    private readonly StorageFaultSwitch _storage = new();
 
     private EndToEndBed(EndToEndSettings settings, FakeTimeProvider time, FreezableClock emulatorClock, KnowBe4Emulator emulator, EndToEndLogSink sink)
     {
@@ -139,6 +143,19 @@ internal sealed class EndToEndBed : IAsyncDisposable
 
     /// <summary>The source's state after every step, in order.</summary>
     public IReadOnlyList<SourceState> States => _states;
+
+    /// <summary>
+    /// While true (with <see cref="EndToEndSettings.StorageFaults"/>), every write to the LiteDB file fails like a full
+    /// disk. LiteDB 5 then refuses writes on that instance until it is opened again.
+    /// </summary>
+    public bool StorageFull
+    {
+        get => _storage.Failing;
+        set => _storage.Failing = value;
+    }
+
+    /// <summary>How many writes to the LiteDB file failed because of <see cref="StorageFull"/>.</summary>
+    public int StorageWriteFailures => _storage.Failures;
 
     /// <summary>The source's state right now (also between two calls of a step, e.g. from a sink or call hook).</summary>
     public SourceState State => Process.Supervisor.Status.State;
@@ -373,7 +390,8 @@ internal sealed class EndToEndBed : IAsyncDisposable
 
     private CollectorProcess NewProcess() =>
         new(_folder, Source, Time, KnowBe4Calls, SinkTransport, Sink.Url, Settings.MaxBatchEvents, Settings.RequestsPerSecond,
-            Environment.GetEnvironmentVariable(LogVariable) == "1" ? LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug)) : null);
+            Environment.GetEnvironmentVariable(LogVariable) == "1" ? LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug)) : null,
+            Settings.StorageFaults ? _storage.Wrap : null);
 }
 
 /// <summary>
@@ -393,10 +411,11 @@ internal sealed class CollectorProcess : IDisposable
         Uri sinkUrl,
         int maxBatchEvents,
         int requestsPerSecond,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        Func<Stream, Stream>? wrapStorage = null)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
-        Database = CollectorDatabase.Open(dataDirectory);
+        Database = wrapStorage is null ? CollectorDatabase.Open(dataDirectory) : CollectorDatabase.Open(dataDirectory, wrapStorage);
         _sinkClient = new HttpClient(sinkHandler, disposeHandler: false);
         Sink = new HttpLogSink(_sinkClient, new SinkOptions { Url = sinkUrl, MaxBatchEvents = maxBatchEvents }, time, Database, loggerFactory.CreateLogger<HttpLogSink>());
         Limiters = new ApiKeyRateLimiters(time, requestsPerSecond);
@@ -528,6 +547,73 @@ internal sealed class SinkTransportHandler : DelegatingHandler
             }
         }
         return response;
+    }
+}
+
+/// <summary>Makes the LiteDB file's streams fail every write and flush while <see cref="Failing"/> is set ("no space left on device").</summary>
+internal sealed class StorageFaultSwitch
+{
+    private volatile bool _failing;
+    private int _failures;
+
+    /// <summary>How many writes and flushes failed so far.</summary>
+    public int Failures => Volatile.Read(ref _failures);
+
+    public bool Failing
+    {
+        get => _failing;
+        set => _failing = value;
+    }
+
+    public Stream Wrap(Stream file) => new FailingStream(file, this);
+
+    private sealed class FailingStream(Stream inner, StorageFaultSwitch storage) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+
+        public override bool CanSeek => inner.CanSeek;
+
+        public override bool CanWrite => inner.CanWrite;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => inner.Position = value;
+        }
+
+        public override void Flush()
+        {
+            ThrowIfFull();
+            inner.Flush();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+        public override void SetLength(long value)
+        {
+            ThrowIfFull();
+            inner.SetLength(value);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            ThrowIfFull();
+            inner.Write(buffer, offset, count);
+        }
+
+        // Disposing the wrapper leaves the file stream open: it belongs to the database, which closes it after LiteDB.
+        private void ThrowIfFull()
+        {
+            if (storage.Failing)
+            {
+                Interlocked.Increment(ref storage._failures);
+                throw new IOException("No space left on device");
+            }
+        }
     }
 }
 
