@@ -210,33 +210,42 @@ public sealed record EmulatorScenario
                 yield return ($"faults[{i}].apiKey", "does not match any key listed under accounts[].apiKeys");
             }
         }
-        var bursts = Bursts ?? [];
-        for (var i = 0; i < bursts.Count; i++)
+        foreach (var problem in ScriptProblems("bursts", Bursts, burst => burst.Problems(), burst => burst.Account, names)
+            .Concat(ScriptProblems("scanDeletions", ScanDeletions, deletion => deletion.Problems(), deletion => deletion.Account, names)))
         {
-            foreach (var (field, problem) in bursts[i]?.Problems() ?? [("", "must be an object")])
-            {
-                yield return ($"bursts[{i}]{(field.Length > 0 ? "." : "")}{field}", problem);
-            }
-            if (bursts[i]?.Account is { } burstAccount && !names.Contains(burstAccount))
-            {
-                yield return ($"bursts[{i}].account", $"no account is named '{burstAccount}'");
-            }
-        }
-        var scanDeletions = ScanDeletions ?? [];
-        for (var i = 0; i < scanDeletions.Count; i++)
-        {
-            foreach (var (field, problem) in scanDeletions[i]?.Problems() ?? [("", "must be an object")])
-            {
-                yield return ($"scanDeletions[{i}]{(field.Length > 0 ? "." : "")}{field}", problem);
-            }
-            if (scanDeletions[i]?.Account is { } deletionAccount && !names.Contains(deletionAccount))
-            {
-                yield return ($"scanDeletions[{i}].account", $"no account is named '{deletionAccount}'");
-            }
+            yield return problem;
         }
         if (UnknownKeyStatus is not (401 or 403 or 500))
         {
             yield return ("unknownKeyStatus", $"must be 401, 403 or 500 (got {UnknownKeyStatus})");
+        }
+    }
+
+    /// <summary>The problems of a list of scripted changes, each also naming an account that must exist.</summary>
+    private static IEnumerable<(string Field, string Problem)> ScriptProblems<T>(
+        string list,
+        IReadOnlyList<T>? items,
+        Func<T, IEnumerable<(string Field, string Problem)>> problems,
+        Func<T, string?> account,
+        HashSet<string> accountNames)
+        where T : class
+    {
+        items ??= [];
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is not { } item)
+            {
+                yield return ($"{list}[{i}]", "must be an object");
+                continue;
+            }
+            foreach (var (field, problem) in problems(item))
+            {
+                yield return ($"{list}[{i}].{field}", problem);
+            }
+            if (account(item) is { } name && !accountNames.Contains(name))
+            {
+                yield return ($"{list}[{i}].account", $"no account is named '{name}'");
+            }
         }
     }
 

@@ -231,33 +231,12 @@ public sealed class EngineGuaranteeTests
     {
         var settings = new EndToEndSettings { MaxBatchEvents = 200 };
         await using var bed = await EndToEndBed.StartAsync(Scenario(backlog: 1_500, backlogDays: 2, seed: 107), settings);
-        var phase = 0; // 0: waiting for a full batch, 1: it was refused 413, 2: first half accepted, 3: refusing the second half
-        var refusedUntil = DateTimeOffset.MaxValue;
-        bed.Sink.Answer = (request, events) =>
-        {
-            switch (phase)
-            {
-                case 0 when request >= 3 && events == settings.MaxBatchEvents:
-                    phase = 1;
-                    return 413;
-                case 1:
-                    phase = 2;
-                    return null;
-                case 2:
-                    phase = 3;
-                    refusedUntil = bed.Time.GetUtcNow().AddMinutes(15);
-                    return 503;
-                case 3 when bed.Time.GetUtcNow() < refusedUntil:
-                    return 503;
-                default:
-                    return null;
-            }
-        };
+        var refusal = bed.RefuseTheSecondHalfOfTheNextFullBatch(TimeSpan.FromMinutes(15), fromRequest: 3);
 
         await bed.DriveForAsync(TimeSpan.FromHours(1));
         await bed.FreezeWorldAndSettleAsync(bed.Settings.RescanInterval + TimeSpan.FromMinutes(30));
 
-        Assert.Equal(3, phase);
+        Assert.True(refusal.SecondHalfRefused, "no batch was split");
         Assert.Contains(bed.Sink.Events.GroupBy(line => line.Batch), batch => batch.Count() == settings.MaxBatchEvents / 2);
         bed.AssertDeliveredMatchesGroundTruth();
     }

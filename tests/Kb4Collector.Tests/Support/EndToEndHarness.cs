@@ -255,6 +255,39 @@ internal sealed class EndToEndBed : IAsyncDisposable
     /// <summary>The same source under a new name.</summary>
     public void Rename(string newName) => ChangeSource(source => source with { Name = newName });
 
+    /// <summary>
+    /// From the sink's <paramref name="fromRequest"/>-th request on, the next full batch is refused 413 so that the
+    /// collector splits it; the first half is accepted and the second refused 503 for <paramref name="refusedFor"/>.
+    /// </summary>
+    public SinkSplitRefusal RefuseTheSecondHalfOfTheNextFullBatch(TimeSpan refusedFor, int fromRequest = 1)
+    {
+        var refusal = new SinkSplitRefusal();
+        var phase = 0;
+        var refusedUntil = DateTimeOffset.MaxValue;
+        Sink.Answer = (request, events) =>
+        {
+            switch (phase)
+            {
+                case 0 when request >= fromRequest && events == Settings.MaxBatchEvents:
+                    phase = 1;
+                    return StatusCodes.Status413PayloadTooLarge;
+                case 1:
+                    phase = 2;
+                    return null;
+                case 2:
+                    phase = 3;
+                    refusal.SecondHalfRefused = true;
+                    refusedUntil = Time.GetUtcNow() + refusedFor;
+                    return StatusCodes.Status503ServiceUnavailable;
+                case 3 when Time.GetUtcNow() < refusedUntil:
+                    return StatusCodes.Status503ServiceUnavailable;
+                default:
+                    return null;
+            }
+        };
+        return refusal;
+    }
+
     /// <summary>Kills the process at this very point: the step under way is abandoned, nothing more is stored.</summary>
     public void Kill() => Process.Lifetime.Cancel();
 
@@ -638,6 +671,12 @@ internal sealed class FreezableClock(TimeProvider inner) : TimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
         inner.CreateTimer(callback, state, dueTime, period);
+}
+
+/// <summary>What <see cref="EndToEndBed.RefuseTheSecondHalfOfTheNextFullBatch"/> did so far.</summary>
+internal sealed class SinkSplitRefusal
+{
+    public bool SecondHalfRefused { get; set; }
 }
 
 /// <summary>One event line an endpoint accepted.</summary>
