@@ -13,7 +13,8 @@ namespace Kb4Collector.Tests.EndToEnd;
 /// sink accepted, sink outages and split batches whose second half is refused, the daily quota running out mid-poll
 /// (another tool spends it), the disk filling up right after the sink accepted a batch, and key rotation — against the emulator's ground truth. After a settle phase (world frozen,
 /// collector running past the rescan interval): every event that exists and is owed was delivered exactly once, with
-/// at most one batch repeated per kill. CsCheck prints the failing seed; each seed that ever failed is kept below.
+/// at most one batch repeated per kill. CsCheck prints the failing case and its seed (rerun it with the environment
+/// variable <c>CsCheck_Seed</c>); each case that ever failed is kept below.
 /// </summary>
 public sealed class CollectionModelTests
 {
@@ -25,12 +26,16 @@ public sealed class CollectionModelTests
     /// <summary>Fails on the v1 engine: losses after deletions under a reader, duplicates after a rotation or a split, and more.</summary>
     [Fact]
     [Trait("Category", "EngineV2")]
-    public Task RandomInterleavingsDeliverEveryOwedEventExactlyOnce() => SampleAsync(iterations: 3);
+    public Task RandomInterleavingsDeliverEveryOwedEventExactlyOnce() => SampleAsync(Runs(withDiskFull: false), iterations: 3);
 
-    /// <summary>The drill: many more interleavings (run with <c>--filter-trait Category=Drill --explicit on</c>).</summary>
+    /// <summary>
+    /// The drill: many more interleavings, the disk filling up included (run with <c>--filter-trait Category=Drill
+    /// --explicit on</c>). The disk-full step stays out of the default run: after a failed write LiteDB 5.0.20 can throw
+    /// from a transaction finalizer and kill the test process (see EngineGuaranteeTests, failure 6).
+    /// </summary>
     [Fact(Explicit = true)]
     [Trait("Category", "Drill")]
-    public Task DrillManyInterleavings() => SampleAsync(iterations: 60);
+    public Task DrillManyInterleavings() => SampleAsync(Runs(withDiskFull: true), iterations: 60);
 
     // Every case that ever failed, kept as a regression. A CsCheck seed names a case only for one version of the
     // generators below, so each case is spelled out as well: it survives changes to the generators.
@@ -62,31 +67,35 @@ public sealed class CollectionModelTests
             new KillAfterAcceptance(), new DeleteDuringScan(0, 2, 131, 3), new DeleteDuringScan(2, 5, 187, 3), new Restart(),
         ]));
 
-    private static Task SampleAsync(long iterations, string? seed = null) =>
-        Runs.SampleAsync(
+    private static Task SampleAsync(Gen<ModelRun> runs, long iterations) =>
+        runs.SampleAsync(
             RunAsync,
             writeLine: line => TestContext.Current.TestOutputHelper?.WriteLine(line),
-            seed: seed,
             iter: iterations,
             threads: 1,
             print: run => run.ToString());
 
-    private static readonly Gen<ModelOp> Ops = Gen.Frequency(
-        (6, Gen.Int[1, 60].Select(minutes => (ModelOp)new Poll(minutes))),
-        (4, Gen.Select(Gen.Int[1, 40], Gen.Int[0, 6], Gen.Enum<EmulatorBurstTime>(), Gen.Int[0, 600], (count, daysBack, at, inSeconds) => (ModelOp)new Create(count, daysBack, at, inSeconds))),
-        (3, Gen.Select(Gen.Int[1, 10], Gen.Int[0, 6], Gen.Int[0, 600], (count, daysBack, inSeconds) => (ModelOp)new Delete(count, daysBack, inSeconds))),
-        (2, Gen.Select(Gen.Int[0, 4], Gen.Int[2, 5], Gen.Int[0, 400], Gen.Int[1, 5], (daysBack, page, position, count) => (ModelOp)new DeleteDuringScan(daysBack, page, position, count))),
-        (1, Gen.Const<ModelOp>(new Restart())),
-        (1, Gen.Int[1, 8].Select(calls => (ModelOp)new KillAtCall(calls))),
-        (1, Gen.Const<ModelOp>(new KillAfterAcceptance())),
-        (1, Gen.Int[5, 40].Select(minutes => (ModelOp)new SinkDown(minutes))),
-        (1, Gen.Int[5, 30].Select(minutes => (ModelOp)new SinkSplitsAndRefusesSecondHalf(minutes))),
-        (1, Gen.Int[0, 5].Select(callsLeft => (ModelOp)new QuotaRunsOut(callsLeft))),
-        (1, Gen.Int[1, 30].Select(minutes => (ModelOp)new DiskFullAfterNextAcceptance(minutes))),
-        (1, Gen.Const<ModelOp>(new RotateKey())));
+    private static Gen<ModelOp> Ops(bool withDiskFull)
+    {
+        (int, IGen<ModelOp>)[] ops =
+        [
+            (6, Gen.Int[1, 60].Select(minutes => (ModelOp)new Poll(minutes))),
+            (4, Gen.Select(Gen.Int[1, 40], Gen.Int[0, 6], Gen.Enum<EmulatorBurstTime>(), Gen.Int[0, 600], (count, daysBack, at, inSeconds) => (ModelOp)new Create(count, daysBack, at, inSeconds))),
+            (3, Gen.Select(Gen.Int[1, 10], Gen.Int[0, 6], Gen.Int[0, 600], (count, daysBack, inSeconds) => (ModelOp)new Delete(count, daysBack, inSeconds))),
+            (2, Gen.Select(Gen.Int[0, 4], Gen.Int[2, 5], Gen.Int[0, 400], Gen.Int[1, 5], (daysBack, page, position, count) => (ModelOp)new DeleteDuringScan(daysBack, page, position, count))),
+            (1, Gen.Const<ModelOp>(new Restart())),
+            (1, Gen.Int[1, 8].Select(calls => (ModelOp)new KillAtCall(calls))),
+            (1, Gen.Const<ModelOp>(new KillAfterAcceptance())),
+            (1, Gen.Int[5, 40].Select(minutes => (ModelOp)new SinkDown(minutes))),
+            (1, Gen.Int[5, 30].Select(minutes => (ModelOp)new SinkSplitsAndRefusesSecondHalf(minutes))),
+            (1, Gen.Int[0, 5].Select(callsLeft => (ModelOp)new QuotaRunsOut(callsLeft))),
+            (1, Gen.Const<ModelOp>(new RotateKey())),
+        ];
+        return Gen.Frequency(withDiskFull ? [.. ops, (1, Gen.Int[1, 30].Select(minutes => (ModelOp)new DiskFullAfterNextAcceptance(minutes)))] : ops);
+    }
 
-    private static readonly Gen<ModelRun> Runs = Gen.Select(
-        Gen.Int[1, 1_000_000], Gen.Int[0, 23], Gen.Bool, Gen.Int[200, 1_500], Gen.Int[0, 20], Gen.Int[0, 2], Ops.Array[4, 12],
+    private static Gen<ModelRun> Runs(bool withDiskFull) => Gen.Select(
+        Gen.Int[1, 1_000_000], Gen.Int[0, 23], Gen.Bool, Gen.Int[200, 1_500], Gen.Int[0, 20], Gen.Int[0, 2], Ops(withDiskFull).Array[4, 12],
         (seed, startHour, dayLookback, backlog, arrivalsPerTenMinutes, deletionsPerTenMinutes, ops) =>
             new ModelRun(seed, startHour, dayLookback, backlog, arrivalsPerTenMinutes / 10.0, deletionsPerTenMinutes / 10.0, ops));
 
