@@ -15,6 +15,12 @@ public sealed record EmulatorScenario
     public EmulatorArrivals Arrivals { get; init; } = new();
     public EmulatorLimits Limits { get; init; } = new();
     public IReadOnlyList<EmulatorFault> Faults { get; init; } = [];
+
+    /// <summary>Scripted creations and deletions at given instants (see <see cref="EmulatorBurst"/>).</summary>
+    public IReadOnlyList<EmulatorBurst> Bursts { get; init; } = [];
+
+    /// <summary>Deletions under a reader, armed from the start (see <see cref="EmulatorScanDeletion"/>).</summary>
+    public IReadOnlyList<EmulatorScanDeletion> ScanDeletions { get; init; } = [];
     public int Seed { get; init; } = 1;
 
     /// <summary>Status for a missing or unknown key: 401 (default) or 500/403, which KnowBe4 has been seen to answer for a wrong key or region.</summary>
@@ -204,9 +210,42 @@ public sealed record EmulatorScenario
                 yield return ($"faults[{i}].apiKey", "does not match any key listed under accounts[].apiKeys");
             }
         }
+        foreach (var problem in ScriptProblems("bursts", Bursts, burst => burst.Problems(), burst => burst.Account, names)
+            .Concat(ScriptProblems("scanDeletions", ScanDeletions, deletion => deletion.Problems(), deletion => deletion.Account, names)))
+        {
+            yield return problem;
+        }
         if (UnknownKeyStatus is not (401 or 403 or 500))
         {
             yield return ("unknownKeyStatus", $"must be 401, 403 or 500 (got {UnknownKeyStatus})");
+        }
+    }
+
+    /// <summary>The problems of a list of scripted changes, each also naming an account that must exist.</summary>
+    private static IEnumerable<(string Field, string Problem)> ScriptProblems<T>(
+        string list,
+        IReadOnlyList<T>? items,
+        Func<T, IEnumerable<(string Field, string Problem)>> problems,
+        Func<T, string?> account,
+        HashSet<string> accountNames)
+        where T : class
+    {
+        items ??= [];
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is not { } item)
+            {
+                yield return ($"{list}[{i}]", "must be an object");
+                continue;
+            }
+            foreach (var (field, problem) in problems(item))
+            {
+                yield return ($"{list}[{i}].{field}", problem);
+            }
+            if (account(item) is { } name && !accountNames.Contains(name))
+            {
+                yield return ($"{list}[{i}].account", $"no account is named '{name}'");
+            }
         }
     }
 

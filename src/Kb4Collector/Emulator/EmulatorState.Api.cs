@@ -12,7 +12,11 @@ internal sealed partial class EmulatorState
 
     public static EmulatorResponse BadRequest(string message) => EmulatorResponse.Message(400, message);
 
-    /// <summary>GET /events: default order occurred_date desc (tie-break id desc), paged from the sorted timeline.</summary>
+    /// <summary>
+    /// GET /events, paged from the sorted timeline. Order by occurred_date is total and deterministic: ascending is
+    /// (occurred_date, id) with ids compared ordinally, descending (the default) is its exact reverse, so events sharing
+    /// a millisecond come in id order ascending and reverse id order descending.
+    /// </summary>
     public EmulatorResponse ListEvents(AccountState account, IQueryCollection query)
     {
         if (!EventQuery.TryParse(query, out var eventQuery, out var error))
@@ -23,6 +27,10 @@ internal sealed partial class EmulatorState
         PageMeta meta;
         lock (_gate)
         {
+            if (_scanDeletions.Count > 0)
+            {
+                ApplyScanDeletionsLocked(account, eventQuery, Now);
+            }
             var timeline = account.Events;
             if (eventQuery.UsesIndex)
             {
@@ -36,25 +44,7 @@ internal sealed partial class EmulatorState
             }
             else
             {
-                var matches = new List<EmulatorEvent>();
-                foreach (var item in timeline.Ascending)
-                {
-                    if (eventQuery.Matches(item))
-                    {
-                        matches.Add(item);
-                    }
-                }
-                if (eventQuery.OrderBy == EventOrder.OccurredDate)
-                {
-                    if (eventQuery.Descending)
-                    {
-                        matches.Reverse();
-                    }
-                }
-                else
-                {
-                    matches.Sort(eventQuery.Comparison());
-                }
+                var matches = Listing(timeline, eventQuery);
                 meta = PageMeta.For(matches.Count, eventQuery.Paging, out var offset);
                 page = ArrayPool<EmulatorEvent>.Shared.Rent(meta.Count);
                 matches.CopyTo((int)Math.Min(offset, matches.Count), page, 0, meta.Count);
@@ -68,6 +58,31 @@ internal sealed partial class EmulatorState
         {
             ArrayPool<EmulatorEvent>.Shared.Return(page, clearArray: true);
         }
+    }
+
+    /// <summary>Every event a List Events query matches, in its order (unpaged).</summary>
+    private static List<EmulatorEvent> Listing(EventTimeline timeline, EventQuery eventQuery)
+    {
+        var matches = new List<EmulatorEvent>();
+        foreach (var item in timeline.Ascending)
+        {
+            if (eventQuery.Matches(item))
+            {
+                matches.Add(item);
+            }
+        }
+        if (eventQuery.OrderBy == EventOrder.OccurredDate)
+        {
+            if (eventQuery.Descending)
+            {
+                matches.Reverse();
+            }
+        }
+        else
+        {
+            matches.Sort(eventQuery.Comparison());
+        }
+        return matches;
     }
 
     public EmulatorResponse GetEvent(AccountState account, string id)

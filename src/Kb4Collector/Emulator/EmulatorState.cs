@@ -7,7 +7,8 @@ namespace Kb4Collector.Emulator;
 /// Everything the emulator knows, behind one lock: accounts, events, statuses, limits, faults and
 /// ground truth. Time only moves through <see cref="TimeProvider"/>; arrivals, deletions and create
 /// processing that are due are materialised lazily on each request, in time order, from seeded
-/// randoms, so the same seed and the same clock give the same state.
+/// randoms, so the same seed and the same clock give the same state. Scripted bursts join that stream at their
+/// instant; a clock that jumps days materialises everything due in between, in order.
 /// </summary>
 internal sealed partial class EmulatorState
 {
@@ -16,6 +17,7 @@ internal sealed partial class EmulatorState
     private readonly Random _scenarioRandom;
     private readonly Random _apiRandom;
     private readonly Random _faultRandom;
+    private readonly Random _burstRandom;
     private readonly List<AccountState> _accounts = [];
     private readonly Dictionary<string, ApiKeyState> _keysBySecret = new(StringComparer.Ordinal);
     private readonly List<EmulatorEvent> _allEvents = [];
@@ -43,6 +45,7 @@ internal sealed partial class EmulatorState
         _scenarioRandom = new Random(scenario.Seed);
         _apiRandom = new Random(unchecked(scenario.Seed * 31 + 7));
         _faultRandom = new Random(unchecked(scenario.Seed * 31 + 13));
+        _burstRandom = new Random(unchecked(scenario.Seed * 31 + 17));
         _arrivalsPerMinute = scenario.Arrivals.PerMinute;
         _deletionsPerMinute = scenario.Arrivals.DeletionsPerMinute;
 
@@ -55,6 +58,11 @@ internal sealed partial class EmulatorState
         {
             AddFaultLocked(fault);
         }
+        foreach (var burst in scenario.Bursts ?? [])
+        {
+            ScheduleBurstLocked(burst);
+        }
+        _scanDeletions.AddRange(scenario.ScanDeletions ?? []);
         if (_arrivalsPerMinute > 0)
         {
             _nextArrival = ScenarioStart + Gap(_arrivalsPerMinute);
@@ -92,12 +100,16 @@ internal sealed partial class EmulatorState
         while (true)
         {
             var statusDue = _pendingStatuses.TryPeek(out _, out var priority) ? priority.DueTicks : long.MaxValue;
-            var next = Math.Min(Math.Min(_nextArrival.UtcTicks, _nextDeletion.UtcTicks), statusDue);
+            var next = Math.Min(Math.Min(Math.Min(_nextArrival.UtcTicks, _nextDeletion.UtcTicks), statusDue), NextBurstTicks);
             if (next > now.UtcTicks)
             {
                 break;
             }
-            if (next == _nextArrival.UtcTicks)
+            if (next == NextBurstTicks)
+            {
+                ApplyBurst(_bursts.Dequeue(), new DateTimeOffset(next, TimeSpan.Zero));
+            }
+            else if (next == _nextArrival.UtcTicks)
             {
                 var at = _nextArrival;
                 GenerateArrival(at);
@@ -120,7 +132,7 @@ internal sealed partial class EmulatorState
     private void UpdateNextDue()
     {
         var statusDue = _pendingStatuses.TryPeek(out _, out var priority) ? priority.DueTicks : long.MaxValue;
-        Volatile.Write(ref _nextDueTicks, Math.Min(Math.Min(_nextArrival.UtcTicks, _nextDeletion.UtcTicks), statusDue));
+        Volatile.Write(ref _nextDueTicks, Math.Min(Math.Min(Math.Min(_nextArrival.UtcTicks, _nextDeletion.UtcTicks), statusDue), NextBurstTicks));
     }
 
     private TimeSpan Gap(double perMinute)

@@ -102,6 +102,12 @@ public sealed class KnowBe4Emulator : IAsyncDisposable
     /// <summary>Deletes an event as DELETE /events/{id} would; false when no live event has that id.</summary>
     public bool DeleteEvent(string id) => _state.DeleteEvent(id);
 
+    /// <summary>Schedules a scripted burst of creations and deletions; one whose instant has passed applies at the next request.</summary>
+    public void ScheduleBurst(EmulatorBurst burst) => _state.ScheduleBurst(burst);
+
+    /// <summary>Arms a deletion that happens as a given page of a List Events scan is served.</summary>
+    public void AddScanDeletion(EmulatorScanDeletion deletion) => _state.AddScanDeletion(deletion);
+
     /// <summary>Switches a fault on; returns its id for <see cref="RemoveFault"/>. Offsets count from <see cref="ScenarioStart"/>.</summary>
     public string AddFault(EmulatorFault fault) => _state.AddFault(fault);
 

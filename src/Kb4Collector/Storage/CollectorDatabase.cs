@@ -10,8 +10,11 @@ public sealed class CollectorDatabase : IDisposable
 {
     public const string FileName = "kb4collector.db";
 
-    private CollectorDatabase(LiteDatabase database)
+    private readonly Stream[] _ownedStreams;
+
+    private CollectorDatabase(LiteDatabase database, params Stream[] ownedStreams)
     {
+        _ownedStreams = ownedStreams;
         // Dates come back as UTC, not converted to the machine's local time.
         database.UtcDate = true;
         Database = database;
@@ -54,8 +57,31 @@ public sealed class CollectorDatabase : IDisposable
         return new CollectorDatabase(new LiteDatabase(connection));
     }
 
+    /// <summary>
+    /// Opens the same file through streams passed through <paramref name="wrapFile"/> (data file, then its
+    /// <c>-log</c> file): the seam where tests make storage fail like a full disk. LiteDB 5 stops on the first failed
+    /// write; the instance then refuses every later write until it is opened again.
+    /// </summary>
+    public static CollectorDatabase Open(string dataDirectory, Func<Stream, Stream> wrapFile)
+    {
+        ArgumentNullException.ThrowIfNull(wrapFile);
+        Directory.CreateDirectory(dataDirectory);
+        var data = OpenFile(Path.Combine(dataDirectory, FileName));
+        var log = OpenFile(Path.Combine(dataDirectory, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName)));
+        return new CollectorDatabase(new LiteDatabase(wrapFile(data), mapper: null, logStream: wrapFile(log)), data, log);
+
+        static FileStream OpenFile(string path) => new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+    }
+
     /// <summary>An in-memory database, for the CLI's one-shot commands and for tests that do not need a file.</summary>
     public static CollectorDatabase InMemory() => new(new LiteDatabase(new MemoryStream()));
 
-    public void Dispose() => Database.Dispose();
+    public void Dispose()
+    {
+        Database.Dispose();
+        foreach (var stream in _ownedStreams)
+        {
+            stream.Dispose();
+        }
+    }
 }

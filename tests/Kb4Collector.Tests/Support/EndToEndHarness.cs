@@ -41,6 +41,33 @@ internal sealed record EndToEndSettings
 
     /// <summary>The collector's pacing: far above 4 req/s so that it never waits on the fake clock.</summary>
     public int RequestsPerSecond { get; init; } = 100_000;
+
+    /// <summary>
+    /// The source's <c>initialLookback</c>: what history the first run sends. Null keeps <see cref="LookbackDays"/>
+    /// (from UTC midnight); <see cref="AllHistory"/> asks for everything the API still holds.
+    /// </summary>
+    public TimeSpan? InitialLookback { get; init; }
+
+    /// <summary><c>initialLookback: "all"</c>, until the source definition has its own way to say it.</summary>
+    public static readonly TimeSpan AllHistory = TimeSpan.MaxValue;
+
+    /// <summary>The source's <c>backdateHorizon</c>: how far back (whole UTC days before today) new events are looked for.</summary>
+    public TimeSpan BackdateHorizon { get; init; } = SourceDefinition.DefaultBackdateHorizon;
+
+    /// <summary>
+    /// The source's <c>rescanInterval</c> (issue 9, G1: past days are re-read within it). Not yet a field of
+    /// <see cref="SourceDefinition"/>: the v2 engine must take it from here.
+    /// </summary>
+    public TimeSpan RescanInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The source's <c>maxQuotaShare</c> (issue 9, G9: at most this share of the account's daily quota). Not yet a
+    /// field of <see cref="SourceDefinition"/>: the v2 engine must take it from here.
+    /// </summary>
+    public double MaxQuotaShare { get; init; } = 0.5;
+
+    /// <summary>Opens the LiteDB file through streams that fail while <see cref="EndToEndBed.StorageFull"/> is set.</summary>
+    public bool StorageFaults { get; init; }
 }
 
 /// <summary>
@@ -58,6 +85,7 @@ internal sealed class EndToEndBed : IAsyncDisposable
     private readonly SocketsHttpHandler _knowBe4Connections = new();
     private readonly SocketsHttpHandler _sinkConnections = new();
     private readonly List<SourceState> _states = [];
+    private readonly StorageFaultSwitch _storage = new();
 
     private EndToEndBed(EndToEndSettings settings, FakeTimeProvider time, FreezableClock emulatorClock, KnowBe4Emulator emulator, EndToEndLogSink sink)
     {
@@ -68,7 +96,12 @@ internal sealed class EndToEndBed : IAsyncDisposable
         Sink = sink;
         KnowBe4Calls = new KnowBe4CallLog(time) { CallDuration = settings.CallDuration, InnerHandler = _knowBe4Connections };
         SinkTransport = new SinkTransportHandler { InnerHandler = _sinkConnections };
-        StartedFrom = new DateTimeOffset(settings.Start.UtcDateTime.Date, TimeSpan.Zero).AddDays(-settings.LookbackDays);
+        StartedFrom = settings.InitialLookback switch
+        {
+            null => new DateTimeOffset(settings.Start.UtcDateTime.Date, TimeSpan.Zero).AddDays(-settings.LookbackDays),
+            { } all when all == EndToEndSettings.AllHistory => DateTimeOffset.MinValue,
+            { } lookback => settings.Start - lookback,
+        };
         Source = new SourceDefinition
         {
             Name = "KnowBe4 end-to-end",
@@ -78,7 +111,8 @@ internal sealed class EndToEndBed : IAsyncDisposable
             LicensedUsers = settings.LicensedUsers,
             DailyCallBudget = settings.DailyCallBudget,
             PollingInterval = settings.PollingInterval,
-            InitialLookback = settings.Start - StartedFrom,
+            InitialLookback = settings.InitialLookback ?? settings.Start - StartedFrom,
+            BackdateHorizon = settings.BackdateHorizon,
         };
         Process = NewProcess();
     }
@@ -99,7 +133,8 @@ internal sealed class EndToEndBed : IAsyncDisposable
 
     public SinkTransportHandler SinkTransport { get; }
 
-    public SourceDefinition Source { get; }
+    /// <summary>The source as configured now (see <see cref="ChangeSource"/>).</summary>
+    public SourceDefinition Source { get; private set; }
 
     /// <summary>Where the first run starts: events that occurred before it are outside the source.</summary>
     public DateTimeOffset StartedFrom { get; }
@@ -108,6 +143,25 @@ internal sealed class EndToEndBed : IAsyncDisposable
 
     /// <summary>The source's state after every step, in order.</summary>
     public IReadOnlyList<SourceState> States => _states;
+
+    /// <summary>
+    /// While true (with <see cref="EndToEndSettings.StorageFaults"/>), every write to the LiteDB file fails like a full
+    /// disk. LiteDB 5 then refuses writes on that instance until it is opened again.
+    /// </summary>
+    public bool StorageFull
+    {
+        get => _storage.Failing;
+        set => _storage.Failing = value;
+    }
+
+    /// <summary>How many writes to the LiteDB file failed because of <see cref="StorageFull"/>.</summary>
+    public int StorageWriteFailures => _storage.Failures;
+
+    /// <summary>The source's state right now (also between two calls of a step, e.g. from a sink or call hook).</summary>
+    public SourceState State => Process.Supervisor.Status.State;
+
+    /// <summary>The health events raised for the source so far, resolved ones included.</summary>
+    public IReadOnlyList<HealthEvent> HealthEvents() => new HealthEventStore(Process.Database).List(limit: 1_000, sourceId: Source.Id);
 
     public static async Task<EndToEndBed> StartAsync(EmulatorScenario scenario, EndToEndSettings? settings = null)
     {
@@ -185,6 +239,55 @@ internal sealed class EndToEndBed : IAsyncDisposable
         Process = NewProcess();
     }
 
+    /// <summary>
+    /// The configuration changed as the daemon would see it across a restart: the process stops between steps and a
+    /// new one starts on the same data folder with the changed source (e.g. a rotated key or a new name).
+    /// </summary>
+    public void ChangeSource(Func<SourceDefinition, SourceDefinition> change)
+    {
+        Source = change(Source);
+        Restart();
+    }
+
+    /// <summary>A new API key for the same account and base URL (the emulator account must list it).</summary>
+    public void RotateApiKey(string newKey) => ChangeSource(source => source with { ApiKey = newKey });
+
+    /// <summary>The same source under a new name.</summary>
+    public void Rename(string newName) => ChangeSource(source => source with { Name = newName });
+
+    /// <summary>
+    /// From the sink's <paramref name="fromRequest"/>-th request on, the next full batch is refused 413 so that the
+    /// collector splits it; the first half is accepted and the second refused 503 for <paramref name="refusedFor"/>.
+    /// </summary>
+    public SinkSplitRefusal RefuseTheSecondHalfOfTheNextFullBatch(TimeSpan refusedFor, int fromRequest = 1)
+    {
+        var refusal = new SinkSplitRefusal();
+        var phase = 0;
+        var refusedUntil = DateTimeOffset.MaxValue;
+        Sink.Answer = (request, events) =>
+        {
+            switch (phase)
+            {
+                case 0 when request >= fromRequest && events == Settings.MaxBatchEvents:
+                    phase = 1;
+                    return StatusCodes.Status413PayloadTooLarge;
+                case 1:
+                    phase = 2;
+                    return null;
+                case 2:
+                    phase = 3;
+                    refusal.SecondHalfRefused = true;
+                    refusedUntil = Time.GetUtcNow() + refusedFor;
+                    return StatusCodes.Status503ServiceUnavailable;
+                case 3 when Time.GetUtcNow() < refusedUntil:
+                    return StatusCodes.Status503ServiceUnavailable;
+                default:
+                    return null;
+            }
+        };
+        return refusal;
+    }
+
     /// <summary>Kills the process at this very point: the step under way is abandoned, nothing more is stored.</summary>
     public void Kill() => Process.Lifetime.Cancel();
 
@@ -224,12 +327,12 @@ internal sealed class EndToEndBed : IAsyncDisposable
         {
             Assert.True(truth.TryGetValue(line.Id, out var known), $"Delivered {line.Id}, which the emulator never had.");
             Assert.True(known.Json.Span.SequenceEqual(line.Json), $"Event {line.Id} was not forwarded byte for byte.");
-            Assert.True(known.OccurredDate >= StartedFrom, $"Event {line.Id} occurred at {known.OccurredDate:O}, before the source started from {StartedFrom:O}.");
+            Assert.True(MayBeDelivered(known), $"Event {line.Id} occurred at {known.OccurredDate:O} (created {known.CreatedAt:O}), before the source started from {StartedFrom:O} and outside the backdate horizon.");
             Assert.True(known.CreatedAt <= line.ReceivedAt, $"Event {line.Id} was delivered before it was created.");
             counts[line.Id] = counts.GetValueOrDefault(line.Id) + 1;
         }
 
-        var expected = truth.Values.Where(item => !item.IsDeleted && item.OccurredDate >= StartedFrom).ToList();
+        var expected = truth.Values.Where(item => !item.IsDeleted && MustBeDelivered(item)).ToList();
         var missing = expected.Where(item => !counts.ContainsKey(item.Id)).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} of {expected.Count} existing events were never delivered, e.g. "
             + string.Join("; ", missing.Take(5).Select(item => $"{item.Id} occurred {item.OccurredDate:O} created {item.CreatedAt:O}"))
@@ -240,6 +343,48 @@ internal sealed class EndToEndBed : IAsyncDisposable
         Assert.True(extra <= allowedDuplicates, $"{extra} duplicate deliveries (at most {allowedDuplicates} allowed), e.g. {string.Join(", ", duplicates.Keys.Take(5))}");
         Assert.True(expected.Count > 0, "the scenario produced nothing to collect");
         return duplicates;
+    }
+
+    /// <summary>
+    /// G1: an event that exists is owed when it occurred since <see cref="StartedFrom"/>, or when it was created after
+    /// the first start with an occurred date inside the backdate horizon of its creation day (the horizon's oldest day
+    /// is left out: an event landing on it just before midnight may age out before a rescan is due).
+    /// </summary>
+    public bool MustBeDelivered(GroundTruthEvent item) =>
+        item.OccurredDate >= StartedFrom
+        || (item.CreatedAt > Settings.Start && item.OccurredDate >= HorizonStart(item.CreatedAt).AddDays(1));
+
+    /// <summary>Owed, or created after the first start inside the horizon (its oldest day included).</summary>
+    public bool MayBeDelivered(GroundTruthEvent item) =>
+        item.OccurredDate >= StartedFrom || (item.CreatedAt > Settings.Start && item.OccurredDate >= HorizonStart(item.CreatedAt));
+
+    /// <summary>UTC midnight of the oldest day the backdate horizon covers at <paramref name="at"/>.</summary>
+    public DateTimeOffset HorizonStart(DateTimeOffset at) =>
+        new DateTimeOffset(at.UtcDateTime.Date, TimeSpan.Zero).AddDays(-Math.Ceiling(Settings.BackdateHorizon.TotalDays));
+
+    /// <summary>
+    /// G1's latency: an owed event created on its own UTC day is delivered within <paramref name="today"/> of its creation;
+    /// any other within <see cref="EndToEndSettings.RescanInterval"/> plus <paramref name="slack"/>. For quiet,
+    /// well-funded runs; deliveries during a frozen settle phase count from the freeze.
+    /// </summary>
+    public void AssertDeliveryLatency(TimeSpan today, TimeSpan slack)
+    {
+        var firstDelivery = Sink.Events.GroupBy(line => line.Id).ToDictionary(group => group.Key, group => group.Min(line => line.ReceivedAt), StringComparer.Ordinal);
+        var late = new List<string>();
+        foreach (var item in Emulator.GroundTruth.LiveEvents().Where(item => item.CreatedAt > Settings.Start && MustBeDelivered(item)))
+        {
+            if (!firstDelivery.TryGetValue(item.Id, out var deliveredAt))
+            {
+                continue; // AssertDeliveredMatchesGroundTruth reports it
+            }
+            var sameDay = item.OccurredDate.UtcDateTime.Date == item.CreatedAt.UtcDateTime.Date;
+            var bound = sameDay ? today : Settings.RescanInterval + slack;
+            if (deliveredAt - item.CreatedAt > bound)
+            {
+                late.Add($"{item.Id} occurred {item.OccurredDate:O} created {item.CreatedAt:O} delivered {deliveredAt:O} (bound {bound})");
+            }
+        }
+        Assert.True(late.Count == 0, $"{late.Count} events delivered later than G1 allows, e.g. {string.Join("; ", late.Take(5))}");
     }
 
     public async ValueTask DisposeAsync()
@@ -278,7 +423,8 @@ internal sealed class EndToEndBed : IAsyncDisposable
 
     private CollectorProcess NewProcess() =>
         new(_folder, Source, Time, KnowBe4Calls, SinkTransport, Sink.Url, Settings.MaxBatchEvents, Settings.RequestsPerSecond,
-            Environment.GetEnvironmentVariable(LogVariable) == "1" ? LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug)) : null);
+            Environment.GetEnvironmentVariable(LogVariable) == "1" ? LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug)) : null,
+            Settings.StorageFaults ? _storage.Wrap : null);
 }
 
 /// <summary>
@@ -298,10 +444,11 @@ internal sealed class CollectorProcess : IDisposable
         Uri sinkUrl,
         int maxBatchEvents,
         int requestsPerSecond,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        Func<Stream, Stream>? wrapStorage = null)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
-        Database = CollectorDatabase.Open(dataDirectory);
+        Database = wrapStorage is null ? CollectorDatabase.Open(dataDirectory) : CollectorDatabase.Open(dataDirectory, wrapStorage);
         _sinkClient = new HttpClient(sinkHandler, disposeHandler: false);
         Sink = new HttpLogSink(_sinkClient, new SinkOptions { Url = sinkUrl, MaxBatchEvents = maxBatchEvents }, time, Database, loggerFactory.CreateLogger<HttpLogSink>());
         Limiters = new ApiKeyRateLimiters(time, requestsPerSecond);
@@ -439,6 +586,73 @@ internal sealed class SinkTransportHandler : DelegatingHandler
     }
 }
 
+/// <summary>Makes the LiteDB file's streams fail every write and flush while <see cref="Failing"/> is set ("no space left on device").</summary>
+internal sealed class StorageFaultSwitch
+{
+    private volatile bool _failing;
+    private int _failures;
+
+    /// <summary>How many writes and flushes failed so far.</summary>
+    public int Failures => Volatile.Read(ref _failures);
+
+    public bool Failing
+    {
+        get => _failing;
+        set => _failing = value;
+    }
+
+    public Stream Wrap(Stream file) => new FailingStream(file, this);
+
+    private sealed class FailingStream(Stream inner, StorageFaultSwitch storage) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+
+        public override bool CanSeek => inner.CanSeek;
+
+        public override bool CanWrite => inner.CanWrite;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => inner.Position = value;
+        }
+
+        public override void Flush()
+        {
+            ThrowIfFull();
+            inner.Flush();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+        public override void SetLength(long value)
+        {
+            ThrowIfFull();
+            inner.SetLength(value);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            ThrowIfFull();
+            inner.Write(buffer, offset, count);
+        }
+
+        // Disposing the wrapper leaves the file stream open: it belongs to the database, which closes it after LiteDB.
+        private void ThrowIfFull()
+        {
+            if (storage.Failing)
+            {
+                Interlocked.Increment(ref storage._failures);
+                throw new IOException("No space left on device");
+            }
+        }
+    }
+}
+
 /// <summary>Follows another clock until frozen, then stands still: the emulator's world stops changing.</summary>
 internal sealed class FreezableClock(TimeProvider inner) : TimeProvider
 {
@@ -462,6 +676,12 @@ internal sealed class FreezableClock(TimeProvider inner) : TimeProvider
         inner.CreateTimer(callback, state, dueTime, period);
 }
 
+/// <summary>What <see cref="EndToEndBed.RefuseTheSecondHalfOfTheNextFullBatch"/> did so far.</summary>
+internal sealed class SinkSplitRefusal
+{
+    public bool SecondHalfRefused { get; set; }
+}
+
 /// <summary>One event line an endpoint accepted.</summary>
 internal sealed record DeliveredEvent(string Id, byte[] Json, int Batch, DateTimeOffset ReceivedAt);
 
@@ -479,6 +699,7 @@ internal sealed class EndToEndLogSink : IAsyncDisposable
     private readonly List<DeliveredEvent> _events = [];
     private int _batches;
     private int _refused;
+    private int _requests;
 
     private EndToEndLogSink(WebApplication app, TimeProvider time)
     {
@@ -491,6 +712,12 @@ internal sealed class EndToEndLogSink : IAsyncDisposable
 
     /// <summary>When true for a request, it is answered 503 and nothing is recorded.</summary>
     public Func<bool> Refuse { get; set; } = () => false;
+
+    /// <summary>
+    /// Decides each request's answer from its 1-based number (all requests counted) and its event count: null accepts
+    /// it as usual; any other status refuses it (nothing recorded), e.g. 413 to make the collector split the batch.
+    /// </summary>
+    public Func<int, int, int?>? Answer { get; set; }
 
     /// <summary>Called with the number of batches accepted so far, after each accepted batch was recorded.</summary>
     public Action<int>? BatchAccepted { get; set; }
@@ -551,19 +778,21 @@ internal sealed class EndToEndLogSink : IAsyncDisposable
     {
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-        if (Refuse())
+        var bytes = string.Equals(context.Request.Headers.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase)
+            ? Gunzip(body.ToArray())
+            : body.ToArray();
+        var number = Interlocked.Increment(ref _requests);
+        var answer = Refuse() ? StatusCodes.Status503ServiceUnavailable : Answer?.Invoke(number, Lines(bytes).Count());
+        if (answer is { } refusal and not StatusCodes.Status200OK)
         {
             lock (_gate)
             {
                 _refused++;
             }
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.StatusCode = refusal;
             return;
         }
 
-        var bytes = string.Equals(context.Request.Headers.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase)
-            ? Gunzip(body.ToArray())
-            : body.ToArray();
         var receivedAt = _time.GetUtcNow();
         int batch;
         lock (_gate)

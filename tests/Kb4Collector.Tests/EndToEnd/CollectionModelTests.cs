@@ -1,0 +1,266 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using CsCheck;
+using Kb4Collector.Emulator;
+using Kb4Collector.Tests.Support;
+
+namespace Kb4Collector.Tests.EndToEnd;
+
+/// <summary>
+/// Model-based property test of issue 9's guarantees G1–G8: random interleavings of creations (now, backdated inside
+/// the horizon, sharing a millisecond, at midnight and at the day's last millisecond), deletions of read and unread
+/// events (also under a reader, between two pages of one scan), polls, restarts, kill -9 at a call or right after the
+/// sink accepted, sink outages and split batches whose second half is refused, the daily quota running out mid-poll
+/// (another tool spends it), the disk filling up right after the sink accepted a batch, and key rotation — against the emulator's ground truth. After a settle phase (world frozen,
+/// collector running past the rescan interval): every event that exists and is owed was delivered exactly once, with
+/// at most one batch repeated per kill. CsCheck prints the failing case and its seed (rerun it with the environment
+/// variable <c>CsCheck_Seed</c>); each case that ever failed is kept below.
+/// </summary>
+public sealed class CollectionModelTests
+{
+    private const string Key1 = "model-key-1";
+    private const string Key2 = "model-key-2";
+    private const string OtherToolKey = "model-key-other-tool";
+    private const int Seats = 30;
+
+    /// <summary>Fails on the v1 engine: losses after deletions under a reader, duplicates after a rotation or a split, and more.</summary>
+    [Fact]
+    [Trait("Category", "EngineV2")]
+    public Task RandomInterleavingsDeliverEveryOwedEventExactlyOnce() => SampleAsync(Runs(withDiskFull: false), iterations: 3);
+
+    /// <summary>
+    /// The drill: many more interleavings, the disk filling up included (run with <c>--filter-trait Category=Drill
+    /// --explicit on</c>). The disk-full step stays out of the default run: after a failed write LiteDB 5.0.20 can throw
+    /// from a transaction finalizer and kill the test process (see EngineGuaranteeTests, failure 6).
+    /// </summary>
+    [Fact(Explicit = true)]
+    [Trait("Category", "Drill")]
+    public Task DrillManyInterleavings() => SampleAsync(Runs(withDiskFull: true), iterations: 60);
+
+    // Every case that ever failed, kept as a regression. A CsCheck seed names a case only for one version of the
+    // generators below, so each case is spelled out as well: it survives changes to the generators.
+
+    /// <summary>Seed 8soSG16weQe2 (first generator). v1: 9 arrivals backdated 4 days (inside the horizon, before the start day) lost.</summary>
+    [Fact]
+    [Trait("Category", "EngineV2")]
+    public Task Seed8soSG16weQe2() => RunAsync(new ModelRun(500206, 17, DayLookback: false, 1312, 0.5, 0.2,
+        [new Poll(44), new Poll(16), new QuotaRunsOut(1), new Poll(40), new Poll(57)]));
+
+    /// <summary>Seed 0000uHtYrU_2 (first generator). v1: with a 24h lookback, 19 arrivals backdated 1–5 days lost.</summary>
+    [Fact]
+    [Trait("Category", "EngineV2")]
+    public Task Seed0000uHtYrU_2() => RunAsync(new ModelRun(83360, 9, DayLookback: true, 1388, 2, 0.1,
+        [new Poll(47), new Poll(46), new Create(20, 1, EmulatorBurstTime.Midnight, 147), new Restart()]));
+
+    /// <summary>Seed 0000CRhKLRq2 (second generator). v1: 1,098 events sent twice after the key rotation.</summary>
+    [Fact]
+    [Trait("Category", "EngineV2")]
+    public Task Seed0000CRhKLRq2() => RunAsync(new ModelRun(670835, 14, DayLookback: false, 1431, 0.8, 0,
+        [new SinkSplitsAndRefusesSecondHalf(17), new Poll(9), new Poll(16), new Create(9, 0, EmulatorBurstTime.LastMillisecond, 515), new Restart(), new RotateKey(), new Poll(18)]));
+
+    /// <summary>Seed 0000FhZeD961 (second generator). v1: an arrival backdated 3 days, created during kills and deletions under a reader, lost.</summary>
+    [Fact]
+    [Trait("Category", "EngineV2")]
+    public Task Seed0000FhZeD961() => RunAsync(new ModelRun(837986, 3, DayLookback: false, 1184, 0.4, 0.1,
+        [
+            new Restart(), new Delete(3, 1, 34), new Delete(2, 1, 349), new KillAfterAcceptance(), new Poll(25), new KillAtCall(3), new Poll(28),
+            new KillAfterAcceptance(), new DeleteDuringScan(0, 2, 131, 3), new DeleteDuringScan(2, 5, 187, 3), new Restart(),
+        ]));
+
+    private static Task SampleAsync(Gen<ModelRun> runs, long iterations) =>
+        runs.SampleAsync(
+            RunAsync,
+            writeLine: line => TestContext.Current.TestOutputHelper?.WriteLine(line),
+            iter: iterations,
+            threads: 1,
+            print: run => run.ToString());
+
+    private static Gen<ModelOp> Ops(bool withDiskFull)
+    {
+        (int, IGen<ModelOp>)[] ops =
+        [
+            (6, Gen.Int[1, 60].Select(minutes => (ModelOp)new Poll(minutes))),
+            (4, Gen.Select(Gen.Int[1, 40], Gen.Int[0, 6], Gen.Enum<EmulatorBurstTime>(), Gen.Int[0, 600], (count, daysBack, at, inSeconds) => (ModelOp)new Create(count, daysBack, at, inSeconds))),
+            (3, Gen.Select(Gen.Int[1, 10], Gen.Int[0, 6], Gen.Int[0, 600], (count, daysBack, inSeconds) => (ModelOp)new Delete(count, daysBack, inSeconds))),
+            (2, Gen.Select(Gen.Int[0, 4], Gen.Int[2, 5], Gen.Int[0, 400], Gen.Int[1, 5], (daysBack, page, position, count) => (ModelOp)new DeleteDuringScan(daysBack, page, position, count))),
+            (1, Gen.Const<ModelOp>(new Restart())),
+            (1, Gen.Int[1, 8].Select(calls => (ModelOp)new KillAtCall(calls))),
+            (1, Gen.Const<ModelOp>(new KillAfterAcceptance())),
+            (1, Gen.Int[5, 40].Select(minutes => (ModelOp)new SinkDown(minutes))),
+            (1, Gen.Int[5, 30].Select(minutes => (ModelOp)new SinkSplitsAndRefusesSecondHalf(minutes))),
+            (1, Gen.Int[0, 5].Select(callsLeft => (ModelOp)new QuotaRunsOut(callsLeft))),
+            (1, Gen.Const<ModelOp>(new RotateKey())),
+        ];
+        return Gen.Frequency(withDiskFull ? [.. ops, (1, Gen.Int[1, 30].Select(minutes => (ModelOp)new DiskFullAfterNextAcceptance(minutes)))] : ops);
+    }
+
+    private static Gen<ModelRun> Runs(bool withDiskFull) => Gen.Select(
+        Gen.Int[1, 1_000_000], Gen.Int[0, 23], Gen.Bool, Gen.Int[200, 1_500], Gen.Int[0, 20], Gen.Int[0, 2], Ops(withDiskFull).Array[4, 12],
+        (seed, startHour, dayLookback, backlog, arrivalsPerTenMinutes, deletionsPerTenMinutes, ops) =>
+            new ModelRun(seed, startHour, dayLookback, backlog, arrivalsPerTenMinutes / 10.0, deletionsPerTenMinutes / 10.0, ops));
+
+    private static async Task RunAsync(ModelRun run)
+    {
+        var settings = new EndToEndSettings
+        {
+            Start = new DateTimeOffset(2026, 3, 10, run.StartHour, 0, 0, TimeSpan.Zero),
+            InitialLookback = run.DayLookback ? TimeSpan.FromHours(24) : null,
+            MaxBatchEvents = 100,
+            LicensedUsers = Seats,
+            StorageFaults = true,
+        };
+        var scenario = new EmulatorScenario
+        {
+            Accounts = [new EmulatorAccountSpec { Name = "Acme", Seats = Seats, ApiKeys = [Key1, Key2, OtherToolKey] }],
+            Backlog = new EmulatorBacklog { Events = run.Backlog, Days = 5 },
+            Arrivals = new EmulatorArrivals
+            {
+                PerMinute = run.ArrivalsPerMinute,
+                BackdatedFraction = 0.1,
+                BackdatedMaxDays = 5,
+                SameMillisecondFraction = 0.05,
+                DeletionsPerMinute = run.DeletionsPerMinute,
+            },
+            Limits = new EmulatorLimits { RequestsPerSecond = 0, CallsPerSeatPerDay = 10 },
+            Seed = run.Seed,
+        };
+        await using var bed = await EndToEndBed.StartAsync(scenario, settings);
+        var kills = 0;
+        var quotaRanOut = false;
+        var key = Key1;
+        foreach (var op in run.Ops)
+        {
+            var now = bed.EmulatorClock.GetUtcNow();
+            switch (op)
+            {
+                case Poll poll:
+                    await bed.DriveForAsync(TimeSpan.FromMinutes(poll.Minutes));
+                    break;
+                case Create create:
+                    bed.Emulator.ScheduleBurst(new EmulatorBurst { At = EmulatorTime.At(now.AddSeconds(create.InSeconds)), Create = create.Count, CreateDaysBack = create.DaysBack, CreateAt = create.At });
+                    break;
+                case Delete delete:
+                    bed.Emulator.ScheduleBurst(new EmulatorBurst { At = EmulatorTime.At(now.AddSeconds(delete.InSeconds)), Delete = delete.Count, DeleteDaysBack = delete.DaysBack });
+                    break;
+                case DeleteDuringScan scan:
+                    bed.Emulator.AddScanDeletion(new EmulatorScanDeletion { Day = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-scan.DaysBack), Page = scan.Page, Position = scan.Position, Count = scan.Count });
+                    break;
+                case Restart:
+                    bed.Restart();
+                    break;
+                case KillAtCall kill:
+                    await KillAsync(bed, killAtCall: bed.KnowBe4Calls.Started + kill.CallsAhead, killAfterAcceptance: false);
+                    kills++;
+                    break;
+                case KillAfterAcceptance:
+                    // Killed right after the sink accepted a batch; if no batch goes out within ten calls, at the tenth.
+                    await KillAsync(bed, killAtCall: bed.KnowBe4Calls.Started + 10, killAfterAcceptance: true);
+                    kills++;
+                    break;
+                case SinkDown down:
+                    var upAgain = bed.Time.GetUtcNow().AddMinutes(down.Minutes);
+                    bed.Sink.Refuse = () => bed.Time.GetUtcNow() < upAgain;
+                    break;
+                case SinkSplitsAndRefusesSecondHalf split:
+                    bed.RefuseTheSecondHalfOfTheNextFullBatch(TimeSpan.FromMinutes(split.Minutes));
+                    break;
+                case QuotaRunsOut quota:
+                    await SpendQuotaAsync(bed, quota.CallsLeft);
+                    quotaRanOut = true;
+                    break;
+                case DiskFullAfterNextAcceptance full:
+                    // The disk fills up right after the sink accepts a batch, and stays full for a while.
+                    bed.SinkTransport.AfterAcceptance = _ => bed.StorageFull = true;
+                    await bed.DriveForAsync(TimeSpan.FromMinutes(full.Minutes));
+                    bed.SinkTransport.AfterAcceptance = null;
+                    bed.StorageFull = false;
+                    break;
+                case RotateKey:
+                    key = key == Key1 ? Key2 : Key1;
+                    bed.RotateApiKey(key);
+                    break;
+            }
+        }
+
+        bed.Sink.Refuse = () => false;
+        bed.Sink.Answer = null;
+        if (quotaRanOut)
+        {
+            // The quota day is the emulator's: it only resets while the world still moves.
+            var emulatorNow = bed.EmulatorClock.GetUtcNow();
+            await bed.DriveUntilAsync(new DateTimeOffset(emulatorNow.UtcDateTime.Date, TimeSpan.Zero).AddDays(1).AddMinutes(30));
+        }
+        await bed.FreezeWorldAndSettleAsync(settings.RescanInterval + TimeSpan.FromMinutes(30));
+        bed.AssertDeliveredMatchesGroundTruth(allowedDuplicates: kills * settings.MaxBatchEvents);
+    }
+
+    private static async Task KillAsync(EndToEndBed bed, int killAtCall, bool killAfterAcceptance)
+    {
+        bed.KnowBe4Calls.BeforeCall = call =>
+        {
+            if (call == killAtCall)
+            {
+                bed.Kill();
+            }
+        };
+        if (killAfterAcceptance)
+        {
+            bed.SinkTransport.AfterAcceptance = _ => bed.Kill();
+        }
+        try
+        {
+            await bed.StepUntilKilledThenRestartAsync();
+        }
+        finally
+        {
+            bed.KnowBe4Calls.BeforeCall = null;
+            bed.SinkTransport.AfterAcceptance = null;
+        }
+    }
+
+    /// <summary>Another tool on the same account spends today's quota until <paramref name="callsLeft"/> calls remain.</summary>
+    private static async Task SpendQuotaAsync(EndToEndBed bed, int callsLeft)
+    {
+        using var client = new HttpClient { BaseAddress = bed.Emulator.BaseUrl };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OtherToolKey);
+        var toSpend = (Seats * 10) - bed.Emulator.Accounts[0].QuotaCallsToday - callsLeft;
+        for (var call = 0; call < toSpend; call++)
+        {
+            using var response = await client.GetAsync("events?per_page=1", TestContext.Current.CancellationToken);
+        }
+    }
+}
+
+/// <summary>One generated run: the world's parameters and the operations applied in order.</summary>
+internal sealed record ModelRun(int Seed, int StartHour, bool DayLookback, int Backlog, double ArrivalsPerMinute, double DeletionsPerMinute, ModelOp[] Ops)
+{
+    public override string ToString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"emulator seed {Seed}, start {StartHour:00}:00, lookback {(DayLookback ? "24h" : "3 days")}, backlog {Backlog}, {ArrivalsPerMinute}/min arrivals, {DeletionsPerMinute}/min deletions; {string.Join("; ", Ops.Select(op => op.ToString()))}");
+}
+
+internal abstract record ModelOp;
+
+internal sealed record Poll(int Minutes) : ModelOp;
+
+internal sealed record Create(int Count, int DaysBack, EmulatorBurstTime At, int InSeconds) : ModelOp;
+
+internal sealed record Delete(int Count, int DaysBack, int InSeconds) : ModelOp;
+
+internal sealed record DeleteDuringScan(int DaysBack, int Page, int Position, int Count) : ModelOp;
+
+internal sealed record Restart : ModelOp;
+
+internal sealed record KillAtCall(int CallsAhead) : ModelOp;
+
+internal sealed record KillAfterAcceptance : ModelOp;
+
+internal sealed record SinkDown(int Minutes) : ModelOp;
+
+internal sealed record SinkSplitsAndRefusesSecondHalf(int Minutes) : ModelOp;
+
+internal sealed record QuotaRunsOut(int CallsLeft) : ModelOp;
+
+internal sealed record DiskFullAfterNextAcceptance(int Minutes) : ModelOp;
+
+internal sealed record RotateKey : ModelOp;
