@@ -18,6 +18,9 @@ internal sealed class CheckpointDocument
     /// <summary>The API host: a cursor is never reused against another one.</summary>
     public string QueryFingerprint { get; set; } = "";
 
+    /// <summary>The key it was last collected with: a source renamed while the daemon was down finds its cursor by host and key.</summary>
+    public string KeyFingerprint { get; set; } = "";
+
     /// <summary>Events that occurred before this instant were there before the source existed and are not sent.</summary>
     public DateTime StartedFrom { get; set; }
 
@@ -30,6 +33,9 @@ internal sealed class CheckpointDocument
 
     /// <summary>The page of the first run's scan to read next (it resumes there after a failure or a restart).</summary>
     public int InitialScanPage { get; set; } = 1;
+
+    /// <summary>When the first run had read the days before the lookback: an event backdated into them and created before then is taken for history.</summary>
+    public DateTime? HistoryReadAt { get; set; }
 
     /// <summary>The account's count when the first run's scan began.</summary>
     public long? InitialScanStartTotal { get; set; }

@@ -105,5 +105,23 @@ internal sealed class CheckpointStore(CollectorDatabase database)
         }
     }
 
+    /// <summary>
+    /// A source with no cursor of its own takes over the one cursor of the same host and key that no configured source
+    /// owns: it was renamed while the daemon was down. Returns the id it came from, or null.
+    /// </summary>
+    public string? AdoptRenamed(string sourceId, string queryFingerprint, string keyFingerprint, IReadOnlySet<string> configuredIds)
+    {
+        if (_checkpoints.FindById(sourceId) is not null || string.IsNullOrEmpty(keyFingerprint))
+        {
+            return null;
+        }
+        var orphans = _checkpoints
+            .Find(checkpoint => checkpoint.QueryFingerprint == queryFingerprint && checkpoint.KeyFingerprint == keyFingerprint)
+            .Where(checkpoint => !configuredIds.Contains(checkpoint.SourceId))
+            .Select(checkpoint => checkpoint.SourceId)
+            .ToList();
+        return orphans.Count == 1 && Move(orphans[0], sourceId) ? orphans[0] : null;
+    }
+
     public static DateTime ToDateTime(DateOnly day) => day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
 }

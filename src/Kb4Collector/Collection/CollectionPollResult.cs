@@ -20,6 +20,9 @@ public sealed record CheckpointSummary(
 
     /// <summary>Whether the first run's scan of the lookback and the horizon is complete.</summary>
     public bool FirstRunComplete { get; init; }
+
+    /// <summary>When the first run had read the days before the lookback (see README, G3).</summary>
+    public DateTimeOffset? HistoryReadAt { get; init; }
 }
 
 /// <param name="Proven">The day's last complete read was proven consistent (not only seeded by the first run's scan or resumed).</param>

@@ -20,13 +20,17 @@ public readonly record struct FetchOutcome(RawEventPage? Page, DateTimeOffset? B
 }
 
 /// <summary>What a poll may spend on scheduled re-reads: the period the plan affords, and whether a read of a given cost still fits today.</summary>
-public sealed record RescanAllowance(TimeSpan Period, Func<int, bool> CanAfford)
+/// <param name="CanAffordHistory">Whether the first run may read the days before the lookback one by one (a one-off of this many calls).</param>
+public sealed record RescanAllowance(TimeSpan Period, Func<int, bool> CanAfford, Func<int, bool> CanAffordHistory)
 {
-    public static readonly RescanAllowance Unlimited = new(TimeSpan.FromHours(1), _ => true);
+    public RescanAllowance(TimeSpan period, Func<int, bool> canAfford)
+        : this(period, canAfford, canAfford)
+    {
+    }
 }
 
 /// <summary>What identifies a stored cursor as this source's: the host, and the fingerprint a version-1 cursor was stored under.</summary>
-public sealed record CollectionIdentity(string QueryFingerprint, string? LegacyFingerprint = null);
+public sealed record CollectionIdentity(string QueryFingerprint, string? LegacyFingerprint = null, string KeyFingerprint = "");
 
 /// <summary>
 /// The loss-free cursor of one source over List Events (DESIGN.md §5): fetch → plan → deliver → commit.
@@ -177,6 +181,7 @@ public sealed class SourceCollector
         {
             FoundLate = stored.FoundLate,
             FirstRunComplete = stored.Baselined,
+            HistoryReadAt = stored.HistoryReadAt is { } read ? AsUtc(read) : null,
         };
     }
 
@@ -265,7 +270,7 @@ public sealed class SourceCollector
         // those days afterwards (backdated) is then new and delivered. On a tiny budget the newest-first scan does it
         // all at once; an event created during that scan and backdated before the lookback is then taken for history.
         var baselineDays = BaselineDays(checkpoint, today);
-        if (baselineDays.Count > 0 && allowance.CanAfford(baselineDays.Sum(DayPlanner.ReadCost) + baselineDays.Count))
+        if (baselineDays.Count > 0 && allowance.CanAffordHistory(baselineDays.Sum(DayPlanner.ReadCost) + baselineDays.Count))
         {
             foreach (var baseline in baselineDays)
             {
@@ -274,6 +279,7 @@ public sealed class SourceCollector
                     return false;
                 }
             }
+            checkpoint.HistoryReadAt ??= _timeProvider.GetUtcNow().UtcDateTime;
         }
 
         var horizonStart = DayPlanner.HorizonStart(today, _options.BackdateHorizon);
@@ -338,6 +344,7 @@ public sealed class SourceCollector
         checkpoint.Days.Sort((left, right) => left.Day.CompareTo(right.Day));
         checkpoint.OutsideTotal = checkpoint.InitialScanStartTotal.Value - DayPlanner.TrackedTotal(checkpoint);
         checkpoint.Baselined = true;
+        checkpoint.HistoryReadAt ??= scanned;
         var tracked = DayPlanner.TrackedTotal(checkpoint);
         Log.InitialScanDone(_logger, _sourceId, checkpoint.Days.Count, tracked, _calls);
         return true;
@@ -760,6 +767,7 @@ public sealed class SourceCollector
         var stored = _store.Find(_sourceId);
         if (stored is not null && stored.QueryFingerprint == _identity.QueryFingerprint && stored.Version == CheckpointDocument.CurrentVersion)
         {
+            stored.KeyFingerprint = _identity.KeyFingerprint;
             _checkpoint = stored;
             return stored;
         }
@@ -790,6 +798,7 @@ public sealed class SourceCollector
     {
         SourceId = _sourceId,
         QueryFingerprint = _identity.QueryFingerprint,
+        KeyFingerprint = _identity.KeyFingerprint,
         StartedFrom = DateTime.SpecifyKind(startedFrom, DateTimeKind.Utc),
     };
 

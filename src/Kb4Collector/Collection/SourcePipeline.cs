@@ -54,7 +54,7 @@ public sealed class SourcePipeline
         };
         Collector = new SourceCollector(
             source.Id,
-            new CollectionIdentity(source.QueryFingerprint, source.LegacyQueryFingerprint),
+            new CollectionIdentity(source.QueryFingerprint, source.LegacyQueryFingerprint, source.ApiKeyFingerprint),
             options,
             FetchAsync,
             DeliverAsync,
@@ -102,7 +102,7 @@ public sealed class SourcePipeline
         CollectionPollResult result;
         try
         {
-            result = await Collector.PollOnceAsync(new RescanAllowance(plan.RescanPeriod, CanAffordRescan), progress.FirstPageArrived, cancellationToken);
+            result = await Collector.PollOnceAsync(new RescanAllowance(plan.RescanPeriod, CanAffordRescan, CanAffordHistory), progress.FirstPageArrived, cancellationToken);
         }
         finally
         {
@@ -115,8 +115,9 @@ public sealed class SourcePipeline
                 Math.Max(0, _services.Ledger.Remaining(_source.ApiKeyFingerprint, after) - ReservedForRescans(plan, after)),
                 PollSchedule.UntilNextUtcMidnight(after),
                 Math.Max(1, _sourcesSharingKey()),
-                // A steady poll costs one to three calls; a backlog drain is a one-off and must not stretch the next interval.
-                callsPerPoll: Math.Clamp(result.Calls, 1, 3),
+                // A steady poll costs one call, two when something arrived; a longer poll (a backlog, a change looked
+                // for) is a one-off and must not stretch the next interval.
+                callsPerPoll: result.Calls == 2 ? 2 : 1,
                 _source.PollingInterval);
         Summarize(result, next, after);
         return new PollResult(next);
@@ -218,6 +219,10 @@ public sealed class SourcePipeline
             Log.DeadLettered(_logger, _source.Id, report.DeadLettered);
         }
     }
+
+    /// <summary>The first run's one-off read of the days before the lookback may take up to half of what is left today.</summary>
+    private bool CanAffordHistory(int cost) =>
+        cost <= _services.Ledger.Remaining(_source.ApiKeyFingerprint, _services.TimeProvider.GetUtcNow()) / 2;
 
     /// <summary>Whether a re-read of <paramref name="cost"/> calls leaves enough for every remaining poll today at the plan's interval.</summary>
     private bool CanAffordRescan(int cost)

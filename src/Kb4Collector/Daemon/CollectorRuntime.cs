@@ -163,6 +163,11 @@ public sealed class CollectorRuntime : BackgroundService
 
     private void Start(SourceDefinition definition)
     {
+        var configured = _registry.Sources.Select(source => source.Id).Append(definition.Id).ToHashSet(StringComparer.Ordinal);
+        if (new CheckpointStore(_services.Database).AdoptRenamed(definition.Id, definition.QueryFingerprint, definition.ApiKeyFingerprint, configured) is { } previousId)
+        {
+            Log.SourceAdoptedCheckpoint(_logger, definition.Name, previousId);
+        }
         var pipeline = CreatePipeline(definition);
         var supervisor = new SourceSupervisor(
             new SourceIdentity(definition.Id, definition.Name),

@@ -24,4 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7090, Level = LogLevel.Information, Message = "Source \"{PreviousName}\" was renamed to \"{SourceName}\" (same host and key): its checkpoint and seen ids carry over")]
     public static partial void SourceRenamed(ILogger logger, string previousName, string sourceName);
+
+    [LoggerMessage(EventId = 7091, Level = LogLevel.Information, Message = "Source \"{SourceName}\" took over the checkpoint of {PreviousId}, a source of the same host and key no longer configured (renamed while the daemon was down)")]
+    public static partial void SourceAdoptedCheckpoint(ILogger logger, string sourceName, string previousId);
 }

@@ -8,7 +8,7 @@ public sealed record DailyBudget
 {
     public const int CallsPerLicensedUser = 10;
 
-    /// <summary>Default reserve: 5 % of the budget, at least 10 calls, at most half the budget.</summary>
+    /// <summary>Default reserve: 5 % of the budget, at least 10 calls, at most a tenth of the budget.</summary>
     public const double DefaultReserveShare = 0.05;
 
     public const int DefaultMinimumReserve = 10;
@@ -67,6 +67,7 @@ public sealed record DailyBudget
         return new DailyBudget(total, reserve, Math.Max(scheduled, 1));
     }
 
+    /// <summary>5 % of the budget, at least 10 calls, but never more than a tenth of a small budget (10 calls a day keep 1).</summary>
     public static int DefaultReserve(int total)
-        => Math.Min(Math.Max((int)Math.Ceiling(total * DefaultReserveShare), DefaultMinimumReserve), total / 2);
+        => Math.Min(Math.Max((int)Math.Ceiling(total * DefaultReserveShare), DefaultMinimumReserve), Math.Max(total / 10, 1));
 }

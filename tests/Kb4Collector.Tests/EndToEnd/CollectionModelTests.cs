@@ -190,7 +190,9 @@ public sealed class CollectionModelTests
             var emulatorNow = bed.EmulatorClock.GetUtcNow();
             await bed.DriveUntilAsync(new DateTimeOffset(emulatorNow.UtcDateTime.Date, TimeSpan.Zero).AddDays(1).AddMinutes(30));
         }
-        await bed.FreezeWorldAndSettleAsync(settings.RescanInterval + TimeSpan.FromMinutes(30));
+        // Re-reads come as often as the budget's plan affords, which may be less often than the rescan interval.
+        var rescanPeriod = bed.Process.Pipeline.Plan?.RescanPeriod ?? settings.RescanInterval;
+        await bed.FreezeWorldAndSettleAsync((rescanPeriod < TimeSpan.FromDays(2) ? rescanPeriod : TimeSpan.FromDays(2)) + TimeSpan.FromMinutes(30));
         bed.AssertDeliveredMatchesGroundTruth(allowedDuplicates: kills * settings.MaxBatchEvents);
     }
 

@@ -19,7 +19,7 @@ public sealed class CallLedgerTests : IDisposable
     public void ScheduledCallsStopAtTheReserveAndManualCallsMayUseIt()
     {
         using var database = _folder.OpenDatabase();
-        var ledger = Ledger(database, DailyBudget.Create(licensedUsers: 2)); // 20 calls, 10 reserved
+        var ledger = Ledger(database, DailyBudget.Create(licensedUsers: 2, manualReserve: 10)); // 20 calls, 10 reserved
 
         Assert.Equal(10, Enumerable.Range(0, 15).Count(_ => ledger.TryReserveCall(Key)));
         Assert.Equal(0, ledger.Remaining(Key, _time.GetUtcNow()));

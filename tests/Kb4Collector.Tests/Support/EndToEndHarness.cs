@@ -113,6 +113,8 @@ internal sealed class EndToEndBed : IAsyncDisposable
             PollingInterval = settings.PollingInterval,
             InitialLookback = settings.InitialLookback ?? settings.Start - StartedFrom,
             BackdateHorizon = settings.BackdateHorizon,
+            RescanInterval = settings.RescanInterval,
+            MaxQuotaShare = settings.MaxQuotaShare,
         };
         Process = NewProcess();
     }
@@ -247,6 +249,8 @@ internal sealed class EndToEndBed : IAsyncDisposable
     {
         Source = change(Source);
         Restart();
+        // What the daemon does when it starts a source: a renamed one takes over its old cursor.
+        new CheckpointStore(Process.Database).AdoptRenamed(Source.Id, Source.QueryFingerprint, Source.ApiKeyFingerprint, new HashSet<string> { Source.Id });
     }
 
     /// <summary>A new API key for the same account and base URL (the emulator account must list it).</summary>
@@ -350,9 +354,12 @@ internal sealed class EndToEndBed : IAsyncDisposable
     /// the first start with an occurred date inside the backdate horizon of its creation day (the horizon's oldest day
     /// is left out: an event landing on it just before midnight may age out before a rescan is due).
     /// </summary>
+    /// An event backdated before <see cref="StartedFrom"/> and created before the first run had read those days is
+    /// taken for history (README, G3's bound): it may be absent.
     public bool MustBeDelivered(GroundTruthEvent item) =>
         item.OccurredDate >= StartedFrom
-        || (item.CreatedAt > Settings.Start && item.OccurredDate >= HorizonStart(item.CreatedAt).AddDays(1));
+        || (item.CreatedAt > Settings.Start && item.OccurredDate >= HorizonStart(item.CreatedAt).AddDays(1)
+            && Process.Pipeline.Collector.ReadCheckpoint()?.HistoryReadAt is { } historyRead && item.CreatedAt > historyRead);
 
     /// <summary>Owed, or created after the first start inside the horizon (its oldest day included).</summary>
     public bool MayBeDelivered(GroundTruthEvent item) =>
