@@ -74,8 +74,12 @@ internal static class DemoSummary
         var state = status.ErrorClass is { } error ? $"{status.State} ({error})" : status.State.ToString();
         var health = unresolvedHealthEvents == 0 ? "ok" : Invariant($"{unresolvedHealthEvents} unresolved");
         var line = Invariant($"  {time}  {state,-12}  delivered {source.Checkpoint?.EventsDelivered ?? 0,7:N0}  in file {linesInFile,7:N0}  calls {source.Quota.Used:N0} / {source.Quota.Budget:N0}  health {health}");
+        note ??= source.Checkpoint?.LastPollAt is null ? FirstPollUnderWay : null;
         return note is null ? line : line + "  (" + note + ")";
     }
+
+    /// <summary>Shown while the first poll (the whole lookback) is still being read and delivered.</summary>
+    public const string FirstPollUnderWay = "first poll under way";
 
     public static async Task WriteAsync(DemoConsole console, DemoReport report)
     {

@@ -1,4 +1,5 @@
 using Kb4Collector.Cli;
+using Kb4Collector.Demo;
 using Kb4Collector.Tests.Support;
 
 namespace Kb4Collector.Tests.Demo;
@@ -18,9 +19,9 @@ public sealed class DemoFollowTests : IDisposable
         using var ctrlC = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var run = CommandLine.InvokeAsync(["demo", "--follow", "--output", _output.Path], output, error, ctrlC.Token);
 
-        // Once a poll completed the source reads Collecting; then there is something to check.
+        // The source reads Collecting from its first page on; once its first poll completed there is something to check.
         var started = TimeProvider.System.GetTimestamp();
-        while (!output.Text.Contains("  Collecting ", StringComparison.Ordinal) && !run.IsCompleted)
+        while (!output.Text.Split('\n').Any(line => line.Contains("  Collecting ", StringComparison.Ordinal) && !line.Contains(DemoSummary.FirstPollUnderWay, StringComparison.Ordinal)) && !run.IsCompleted)
         {
             Assert.True(TimeProvider.System.GetElapsedTime(started) < Bound, "the first poll did not complete: " + output.Text + error.Text);
             await Task.Delay(10, TestContext.Current.CancellationToken);
