@@ -63,7 +63,12 @@ public sealed class SourceConfigLoader
                 }
 
                 nameOwners.Add(entry.Name, file);
-                if (entry.Definition is null)
+                if (entry.Definition is not null && sources.Count >= SourceConfigLoaderOptions.MaxSources)
+                {
+                    problems.Add(new ConfigProblem(file, entry.Name, "config.name", $"one daemon runs at most {SourceConfigLoaderOptions.MaxSources} sources; this source is ignored", ConfigSeverity.Error));
+                    rejected.Add(new RejectedSource(file, entry.Name, entry.Location));
+                }
+                else if (entry.Definition is null)
                 {
                     rejected.Add(new RejectedSource(file, entry.Name, entry.Location));
                 }
