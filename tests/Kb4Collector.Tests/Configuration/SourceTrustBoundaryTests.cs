@@ -90,6 +90,22 @@ public sealed class SourceTrustBoundaryTests : IDisposable
     }
 
     [Fact]
+    public void TheConfigurationDirectoryAboveASourcesFolderHoldsKeysButNothingAboveIt()
+    {
+        var config = Path.Combine(_outside, "etc", "kb4collector");
+        var sources = Directory.CreateDirectory(Path.Combine(config, "sources")).FullName;
+        File.WriteAllText(Path.Combine(config, "us.key"), "kb4-key-in-config-dir-0123");
+        File.WriteAllText(Path.Combine(_outside, "etc", "hostname"), "not-a-key-0123");
+        File.WriteAllText(Path.Combine(sources, "a.json"), SourceJson.Single(SourceJson.Config("A").With("apiKey", "file:../us.key")));
+        File.WriteAllText(Path.Combine(sources, "b.json"), SourceJson.Single(SourceJson.Config("B").With("apiKey", "file:../../hostname")));
+
+        var result = new SourceConfigLoader(Daemon()).Load(sources);
+
+        Assert.Equal("kb4-key-in-config-dir-0123", Assert.Single(result.Sources).ApiKey);
+        Assert.Contains("outside the folders", Assert.Single(result.Problems).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ALoopbackBaseUrlNeedsTheDaemonsPermission()
     {
         var file = _folder.Write("local.json", SourceJson.Single(SourceJson.Config().With("baseURL", "http://127.0.0.1:8125/")));
