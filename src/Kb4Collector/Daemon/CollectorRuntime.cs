@@ -78,6 +78,18 @@ public sealed class CollectorRuntime : BackgroundService
         return true;
     }
 
+    /// <summary>
+    /// Records a failure of the database met while running (by a source, the admin endpoint or shutdown): from then on
+    /// no source collects and <c>/readyz</c> says why. Logged once.
+    /// </summary>
+    public void ReportStorageFailure(Exception error)
+    {
+        if (_services.Database.ReportFailure($"the database failed while running ({error.GetType().Name}: {error.Message}); stop the daemon and see 'kb4collector storage check' (README, Storage and recovery)"))
+        {
+            Log.StorageFailed(_logger, error.GetType().Name, error.Message);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (StorageProblem is { } problem)
@@ -211,18 +223,18 @@ public sealed class CollectorRuntime : BackgroundService
         async cancellationToken =>
         {
             ThrowIfStorageFailed();
-            await Storage(() => work.InitializeAsync(cancellationToken));
+            await ReportingStorageFailureAsync(() => work.InitializeAsync(cancellationToken));
         },
         async cancellationToken =>
         {
             ThrowIfStorageFailed();
             PollResult result = default;
-            await Storage(async () => result = await work.PollOnceAsync(cancellationToken));
+            await ReportingStorageFailureAsync(async () => result = await work.PollOnceAsync(cancellationToken));
             return result;
         },
         work.ConfigFingerprint);
 
-    private async Task Storage(Func<ValueTask> step)
+    private async Task ReportingStorageFailureAsync(Func<ValueTask> step)
     {
         try
         {
@@ -240,14 +252,6 @@ public sealed class CollectorRuntime : BackgroundService
         if (StorageProblem is { } problem)
         {
             throw new StorageUnavailableException(problem);
-        }
-    }
-
-    public void ReportStorageFailure(Exception error)
-    {
-        if (_services.Database.ReportFailure($"the database failed while running ({error.GetType().Name}: {error.Message}); stop the daemon and see 'kb4collector storage check' (README, Storage and recovery)"))
-        {
-            Log.StorageFailed(_logger, error.GetType().Name, error.Message);
         }
     }
 

@@ -42,6 +42,26 @@ public sealed class DaemonStorageTests
         Assert.Equal(delivered, daemon.Sink.Ids.Count);
     }
 
+    [Fact]
+    public async Task AStorageFailureWhileRunningStopsCollectionSaysWhyAndStillShutsDownCleanly()
+    {
+        await using var daemon = await DaemonHarness.StartAsync(backlog: 20);
+        daemon.WriteSource("us.json", "KnowBe4 US");
+        await daemon.StartDaemonAsync();
+        await daemon.UntilAllDeliveredAsync();
+
+        daemon.Runtime.ReportStorageFailure(new LiteDB.LiteException(0, "page 7 is not a data page"));
+        daemon.Runtime.RequestRestart(daemon.Source("KnowBe4 US")!.Definition.Id);
+        await daemon.UntilStateAsync("KnowBe4 US", SourceState.Error);
+
+        Assert.Contains("page 7 is not a data page", daemon.Source("KnowBe4 US")!.Status.LastReason, StringComparison.Ordinal);
+        using var admin = daemon.AdminClient();
+        var ready = await admin.GetAsync(new Uri("/readyz", UriKind.Relative), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("Local storage failed", daemon.Log.ToString(), StringComparison.Ordinal);
+        await daemon.StopDaemonAsync();
+    }
+
     private static void Damage(string file, string damage)
     {
         switch (damage)
