@@ -61,7 +61,7 @@ public sealed class CollectorDatabase : IDisposable
     /// </summary>
     public static CollectorDatabase Open(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        CreateDataDirectory(dataDirectory);
         var path = Path.Combine(dataDirectory, FileName);
         var marker = Path.Combine(dataDirectory, MarkerFileName);
         var shown = Configuration.Text.Escape(Path.GetFullPath(path));
@@ -86,6 +86,12 @@ public sealed class CollectorDatabase : IDisposable
         try
         {
             database = new LiteDatabase(connection);
+            // LiteDB's write-ahead log holds the same data; it is created with the process umask (UMask=0077 covers a later one).
+            var log = Path.Combine(dataDirectory, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName));
+            if (File.Exists(log))
+            {
+                RestrictToOwner(log);
+            }
             ReadThrough(database);
             var opened = new CollectorDatabase(database);
             if (!File.Exists(marker))
@@ -141,6 +147,19 @@ public sealed class CollectorDatabase : IDisposable
         catch (Exception error) when (error is LiteException or IOException or ObjectDisposedException)
         {
             // A failed file cannot checkpoint its log on the way out; the problem was already reported.
+        }
+    }
+
+    /// <summary>Creates the data directory, when missing, readable by its owner only (0700): what is created in it stays private.</summary>
+    internal static void CreateDataDirectory(string dataDirectory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(dataDirectory);
+        }
+        else
+        {
+            Directory.CreateDirectory(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 

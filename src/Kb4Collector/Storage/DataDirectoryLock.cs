@@ -26,7 +26,7 @@ public sealed class DataDirectoryLock : IDisposable
     public static DataDirectoryLock Acquire(string dataDirectory)
     {
         var directory = Path.GetFullPath(dataDirectory);
-        System.IO.Directory.CreateDirectory(directory);
+        CollectorDatabase.CreateDataDirectory(directory);
         var lockPath = Path.Combine(directory, LockFileName);
         FileStream stream;
         try
