@@ -39,6 +39,17 @@ public sealed class DaemonHardeningTests
     }
 
     [Fact]
+    public void ThePublishedBuildShipsTheSettingsFile()
+    {
+        var project = System.Xml.Linq.XDocument.Load(Path.Combine(Support.ConfigurationTestHelpers.RepositoryRoot(), "src", "Kb4Collector", "Kb4Collector.csproj"));
+
+        var shipped = project.Descendants("None").Single(item => (string?)item.Attribute("Include") == "../../config/appsettings.json");
+
+        Assert.Equal("config/appsettings.json", (string?)shipped.Attribute("Link"));
+        Assert.Equal("PreserveNewest", (string?)shipped.Attribute("CopyToPublishDirectory"));
+    }
+
+    [Fact]
     public void ALooseTokenFileIsTightenedAndAShortOneRefused()
     {
         var folder = Directory.CreateTempSubdirectory("kb4-token-").FullName;
