@@ -15,7 +15,8 @@ public sealed record ConfigProblem(string File, string? Source, string Field, st
 {
     public bool IsError => Severity == ConfigSeverity.Error;
 
+    /// <summary>One line: a file or source named with a newline or ESC cannot forge another line in a log or in <c>validate</c>'s output.</summary>
     public override string ToString() => Source is null
-        ? $"{File}: field \"{Field}\": {Message}"
-        : $"{File}: source \"{Source}\": field \"{Field}\": {Message}";
+        ? $"{Text.Escape(File)}: field \"{Field}\": {Text.Escape(Message)}"
+        : $"{Text.Escape(File)}: source \"{Text.Escape(Source)}\": field \"{Field}\": {Text.Escape(Message)}";
 }

@@ -447,6 +447,11 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
 
         if (uri.IsLoopback)
         {
+            if (!options.AllowLoopbackBaseUrl)
+            {
+                sink.Error(Field, $"{Authority(uri)} is a loopback address, where any local user can listen and receive the API key; the daemon accepts it only with Collector:AllowLoopbackBaseUrl=true (the emulator, tests)");
+                return null;
+            }
             return WithTrailingSlash(uri);
         }
         if (options.AllowAnyBaseUrl)

@@ -34,7 +34,7 @@ public static class ValidateCommand
         foreach (var rejected in result.RejectedSources)
         {
             var label = rejected.Name is null ? rejected.Location : Text.Quote(rejected.Name);
-            await output.WriteLineAsync($"invalid: source {label} in {rejected.File}: see the errors".AsMemory(), cancellationToken);
+            await output.WriteLineAsync($"invalid: source {label} in {Text.Escape(rejected.File)}: see the errors".AsMemory(), cancellationToken);
         }
         foreach (var problem in result.Problems)
         {
@@ -56,7 +56,7 @@ public static class ValidateCommand
         var budget = source.DailyCallBudget is { } calls
             ? $"daily call budget {calls.ToString(CultureInfo.InvariantCulture)}"
             : $"{source.LicensedUsers?.ToString(CultureInfo.InvariantCulture)} licensed users";
-        return $"ok: source {Text.Quote(source.Name)} in {source.SourceFile}: id {source.Id}, {where}, key {source.ApiKeyReference} (sha256 {source.ApiKeyFingerprint}), "
+        return $"ok: source {Text.Quote(source.Name)} in {Text.Escape(source.SourceFile)}: id {source.Id}, {where}, key {source.ApiKeyReference} (sha256 {source.ApiKeyFingerprint}), "
             + $"{budget}, polling every {DurationParser.Format(source.PollingInterval)}, lookback {DurationParser.Format(source.InitialLookback)}, "
             + $"backdate horizon {DurationParser.Format(source.BackdateHorizon)}"
             + (source.SiemForward ? ", forwarded to Cloud SIEM" : "");

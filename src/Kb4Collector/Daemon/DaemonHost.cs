@@ -55,10 +55,29 @@ public static class DaemonHost
         }
         var listen = ListenAddress.TryParse(options.Admin.Listen, out var address, out _) ? address : throw new DaemonConfigurationException(["Collector:Admin:Listen is not host:port."]);
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        var ownership = DataDirectoryLock.Acquire(dataDirectory);
+        try
+        {
+            return Build(builder, settings, options, listen, dataDirectory, ownership);
+        }
+        catch
+        {
+            ownership.Dispose();
+            throw;
+        }
+    }
+
+    private static WebApplication Build(WebApplicationBuilder builder, DaemonSettings settings, CollectorOptions options, ListenAddress listen, string dataDirectory, DataDirectoryLock ownership)
+    {
+        var configuration = builder.Configuration;
 
         builder.Services.AddSerilog((services, logger) =>
         {
-            logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext();
+            // Request lines carry query strings (?access_token=...): never logged, whatever the settings file says.
+            logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext().Enrich.With(new ControlCharacterEscaper())
+                .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", Serilog.Events.LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.AspNetCore.Routing", Serilog.Events.LogEventLevel.Warning)
+                .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning);
             var output = settings.LogOutput;
             if (settings.JsonLogs)
             {
@@ -96,9 +115,16 @@ public static class DaemonHost
 
         builder.Services.AddOptions<CollectorOptions>().Bind(configuration.GetSection(CollectorOptions.SectionName)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<CollectorOptions>, CollectorOptionsValidator>();
+        // Registered by factory so the container disposes it (releasing the lock) when the app is disposed.
+        builder.Services.AddSingleton(_ => ownership);
         AddCollector(builder.Services, settings, options, dataDirectory);
 
         var app = builder.Build();
+        app.Services.GetRequiredService<DataDirectoryLock>();
+        if (app.Services.GetRequiredService<AdminToken>().Warning is { } loose)
+        {
+            Log.TokenFileTightened(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DaemonHost)), loose);
+        }
         if (!listen.IsLoopback)
         {
             Log.AdminExposed(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DaemonHost)), listen.ToString());
@@ -111,14 +137,14 @@ public static class DaemonHost
     {
         var time = settings.TimeProvider;
         services.AddSingleton(time);
-        services.AddSingleton(_ => CollectorDatabase.Open(dataDirectory));
+        services.AddSingleton(_ => OpenDatabase(dataDirectory));
         services.AddSingleton(_ => AdminToken.Resolve(options.Admin.Token, dataDirectory));
         services.AddSingleton(sp => new HealthEventStore(sp.GetRequiredService<CollectorDatabase>()));
         services.AddSingleton(sp => new CallLedger(sp.GetRequiredService<CollectorDatabase>(), time));
         services.AddSingleton(sp => new NotBeforeStore(sp.GetRequiredService<CollectorDatabase>(), time));
         services.AddSingleton(_ => new ApiKeyRateLimiters(time, settings.KnowBe4RequestsPerSecond));
         services.AddSingleton(sp => new HttpLogSink(
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
+            CreateSinkClient(),
             SinkOptionsFrom(options.Sink),
             time,
             sp.GetRequiredService<CollectorDatabase>(),
@@ -129,10 +155,16 @@ public static class DaemonHost
             sp.GetRequiredService<ApiKeyRateLimiters>(),
             sp.GetRequiredService<CallLedger>(),
             sp.GetRequiredService<NotBeforeStore>(),
-            new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = System.Net.DecompressionMethods.All },
+            CreateKnowBe4Handler(),
             time,
             sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(_ => new SourceConfigLoader(new SourceConfigLoaderOptions { AllowAnyBaseUrl = options.AllowAnyBaseUrl }));
+        services.AddSingleton(_ => new SourceConfigLoader(new SourceConfigLoaderOptions
+        {
+            AllowAnyBaseUrl = options.AllowAnyBaseUrl,
+            AllowLoopbackBaseUrl = options.AllowLoopbackBaseUrl,
+            EnvironmentPrefixes = options.KeyEnvironmentPrefixes,
+            KeyFileDirectories = options.KeyFileDirectories,
+        }));
         services.AddSingleton<SourceRegistry>();
         services.AddSingleton(sp => new SourceWatcher(
             options.SourcesPath,
@@ -143,6 +175,37 @@ public static class DaemonHost
             new SourceWatcherOptions { RescanInterval = TimeSpan.FromSeconds(options.SourcesRescanSeconds) }));
         services.AddSingleton<CollectorRuntime>();
         services.AddHostedService(sp => sp.GetRequiredService<CollectorRuntime>());
+    }
+
+    /// <summary>
+    /// The sink's client. Redirects are not followed: a 3xx would carry the events and the sink token (X-Sumo-Token,
+    /// the HEC header) to wherever Location points; it is reported as a failure naming the Location instead.
+    /// </summary>
+    internal static HttpClient CreateSinkClient() =>
+        new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>The connection pool of every source's KnowBe4 client; redirects are not followed (a 3xx is a configuration error).</summary>
+    internal static SocketsHttpHandler CreateKnowBe4Handler() => new()
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        AutomaticDecompression = System.Net.DecompressionMethods.All,
+        AllowAutoRedirect = false,
+    };
+
+    /// <summary>
+    /// The data directory's database, or an empty stand-in carrying the reason it cannot be used: the daemon stays up
+    /// to report it (log, health events, <c>/readyz</c> 503) and no source collects.
+    /// </summary>
+    private static CollectorDatabase OpenDatabase(string dataDirectory)
+    {
+        try
+        {
+            return CollectorDatabase.Open(dataDirectory);
+        }
+        catch (StorageUnavailableException problem)
+        {
+            return CollectorDatabase.Unavailable(problem.Message);
+        }
     }
 
     private static List<string> Validate(CollectorOptions options)

@@ -48,6 +48,11 @@ public static class RunCommand
             await error.WriteLineAsync("error: " + problem.Message);
             return ExitCodes.Usage;
         }
+        catch (Storage.StorageUnavailableException busy)
+        {
+            await error.WriteLineAsync("error: " + busy.Message);
+            return ExitCodes.Failure;
+        }
 
         await using (app)
         {
