@@ -57,7 +57,7 @@ internal static class ConsolePages
             .Append("<div class=\"scroll\"><table id=\"calls-table\"><thead><tr><th>Status</th><th>Call ID</th><th>Source</th><th>API key</th><th>Endpoint</th><th class=\"num\">Events</th><th>Errors</th><th>Date processed (UTC)</th></tr></thead><tbody></tbody></table></div>\n")
             .Append("<div class=\"pager\"><button type=\"button\" id=\"calls-prev\">Previous</button><span id=\"calls-page\"></span><button type=\"button\" id=\"calls-next\">Next</button></div></section>\n")
             .Append("<section id=\"view-stats\" data-view=\"stats\" hidden><h2>Stats</h2>\n<div class=\"filters\"><label>Source <select id=\"stats-source\"></select></label></div>\n<div id=\"stats\" class=\"stats\"></div></section>\n")
-            .Append("</main>\n<footer><span id=\"refreshed\" class=\"muted\"></span> · JSON: ")
+            .Append("</main>\n<footer><button type=\"button\" id=\"refresh\" class=\"quiet\">Refresh now</button> <span id=\"refreshed\" class=\"muted\"></span> · JSON: ")
             .Append("<a href=\"").Append(SourceEndpoints.CollectorPath).Append("\">collector</a> · <a href=\"").Append(SourceEndpoints.SourcesPath).Append("\">sources</a> · ")
             .Append("<a href=\"").Append(HealthEndpoints.Path).Append("\">health events</a> · <a href=\"").Append(AdminMetrics.Path).Append("\">metrics</a></footer>\n")
             .Append("<template id=\"lifecycle-template\">").Append(Lifecycle.Value).Append("</template>\n")

@@ -64,8 +64,9 @@ public sealed class SourceEndpointsTests(AdminDaemonFixture daemon)
         var source = root.GetProperty("source");
 
         Assert.Equal(
-            ["id", "name", "sourceType", "schemaRef", "config", "state", "health", "eventsDelivered", "checkpoint", "quota", "deadLetters", "sourceFile"],
+            ["id", "name", "sourceType", "schemaRef", "config", "state", "health", "eventsDelivered", "checkpoint", "quota", "deadLetters", "sourceFile", "nextPollReason"],
             source.EnumerateObject().Select(property => property.Name));
+        Assert.Equal("polling schedule", source.GetProperty("nextPollReason").GetString());
         Assert.Equal(daemon.GoodId, source.GetProperty("id").GetString());
         Assert.Equal("Universal", source.GetProperty("sourceType").GetString());
         Assert.Equal("KnowBe4", source.GetProperty("schemaRef").GetProperty("type").GetString());

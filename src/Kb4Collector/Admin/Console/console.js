@@ -13,7 +13,7 @@
 
   const view = {
     collector: null, sources: [], health: [], usage: new Map(), calls: [],
-    callsPage: 0, statsSource: '', openDiagrams: new Set(), refreshing: null,
+    callsPage: 0, openDiagrams: new Set(),
   };
 
   // ---- DOM helpers ----------------------------------------------------------------------------------------------
@@ -129,21 +129,34 @@
     view.calls.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
   }
 
-  async function refresh() {
-    if (view.refreshing) return view.refreshing;
-    view.refreshing = (async () => {
-      try {
-        await load();
-        render();
-        document.body.dataset.loaded = 'true';
-        document.getElementById('refreshed').textContent = `Refreshed ${utc(new Date().toISOString())} UTC, every ${REFRESH_MS / 1000} s`;
-      } catch (error) {
-        if (error.message !== 'signed out') notice(`Could not refresh: ${error.message}`, 'error');
-      } finally {
-        view.refreshing = null;
-      }
-    })();
-    return view.refreshing;
+  // One load at a time; a refresh asked for during a load runs once more after it, so what it shows is newer than the ask.
+  let running = null;
+  let queued = null;
+  let started = 0;
+  let completed = 0;
+
+  function refresh() {
+    if (queued) return queued;
+    if (!running) {
+      running = loadOnce().finally(() => { running = null; });
+      return running;
+    }
+    queued = running.then(() => { queued = null; return refresh(); });
+    return queued;
+  }
+
+  async function loadOnce() {
+    document.body.dataset.refreshStarted = String(++started);
+    try {
+      await load();
+      render();
+      document.body.dataset.loaded = 'true';
+      document.getElementById('refreshed').textContent = `Refreshed ${utc(new Date().toISOString())} UTC, every ${REFRESH_MS / 1000} s`;
+    } catch (error) {
+      if (error.message !== 'signed out') notice(`Could not refresh: ${error.message}`, 'error');
+    } finally {
+      document.body.dataset.refreshes = String(++completed);
+    }
   }
 
   function notice(text, kind) {
@@ -164,10 +177,12 @@
     document.title = `${view.collector.name} · Kb4Collector`;
   }
 
-  function field(name, label, value, raw, extra) {
+  // A labelled value; data-value holds the raw JSON value (the display text when none is given), "" when absent.
+  function field(name, label, display, ...rest) {
+    const raw = rest.length > 0 ? rest[0] : display;
     return el('div', { class: 'fact' },
       el('dt', {}, label),
-      el('dd', { 'data-field': name, 'data-value': raw === undefined ? value : raw ?? '' }, value ?? DASH, extra || null));
+      el('dd', { 'data-field': name, 'data-value': raw ?? '' }, display ?? DASH, rest[1] || null));
   }
 
   function renderCollector() {
@@ -449,6 +464,7 @@
     document.getElementById('calls-prev').addEventListener('click', () => { view.callsPage -= 1; renderCalls(); });
     document.getElementById('calls-next').addEventListener('click', () => { view.callsPage += 1; renderCalls(); });
     document.getElementById('stats-source').addEventListener('change', renderStats);
+    document.getElementById('refresh').addEventListener('click', refresh);
     refresh();
     setInterval(refresh, REFRESH_MS);
   });
