@@ -58,7 +58,8 @@ internal sealed class AdminAccess(AdminToken token, ConsoleSessions sessions, IR
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
+        // Not no-referrer: with it Chromium sends "Origin: null" on the console's own form POSTs, which the CSRF check refuses.
+        headers["Referrer-Policy"] = "same-origin";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
         headers["Cross-Origin-Resource-Policy"] = "same-origin";
 

@@ -13,20 +13,20 @@ namespace Kb4Collector.Admin;
 internal static partial class LifecycleDiagram
 {
     private const int Width = 760;
-    private const int Height = 250;
+    private const int Height = 260;
     private const int NodeWidth = 116;
     private const int NodeHeight = 34;
 
     // The happy path runs along the top row; Error and Stopping sit below it.
     private static readonly Dictionary<SourceState, (int X, int Y)> Centres = new()
     {
-        [SourceState.Pending] = (70, 110),
-        [SourceState.Started] = (225, 110),
-        [SourceState.Initialized] = (380, 110),
-        [SourceState.Authenticated] = (535, 110),
-        [SourceState.Collecting] = (690, 110),
-        [SourceState.Error] = (457, 215),
-        [SourceState.Stopping] = (70, 215),
+        [SourceState.Pending] = (70, 120),
+        [SourceState.Started] = (225, 120),
+        [SourceState.Initialized] = (380, 120),
+        [SourceState.Authenticated] = (535, 120),
+        [SourceState.Collecting] = (690, 120),
+        [SourceState.Error] = (457, 225),
+        [SourceState.Stopping] = (70, 225),
     };
 
     public sealed record Move(SourceState From, SourceState To, IReadOnlyList<string> Triggers);
@@ -86,8 +86,8 @@ internal static partial class LifecycleDiagram
         var (x2, y2) = Centres[to];
         if (y1 == y2 && x2 < x1)
         {
-            var lift = 18 + (x1 - x2) / 12;
-            return Invariant($"M{x1},{y1 - NodeHeight / 2} C{x1},{y1 - NodeHeight / 2 - lift * 2} {x2},{y2 - NodeHeight / 2 - lift * 2} {x2 + 8},{y2 - NodeHeight / 2 - 2}");
+            var lift = 16 + (x1 - x2) / 8;
+            return Invariant($"M{x1},{y1 - NodeHeight / 2} C{x1},{y1 - NodeHeight / 2 - lift} {x2},{y2 - NodeHeight / 2 - lift} {x2 + 8},{y2 - NodeHeight / 2 - 2}");
         }
         var (sx, sy) = Edge(x1, y1, x2, y2);
         var (ex, ey) = Edge(x2, y2, x1, y1);
