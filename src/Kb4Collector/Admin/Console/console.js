@@ -191,9 +191,12 @@
       el('span', { class: `chip state-${state}${count ? '' : ' zero'}`, 'data-state': state, 'data-count': count }, `${state} ${count}`));
     const problems = c.configProblems.length === 0
       ? el('p', { class: 'muted', 'data-field': 'configProblems', 'data-value': 0 }, 'No configuration problems.')
-      : el('ul', { class: 'problems', 'data-field': 'configProblems', 'data-value': c.configProblems.length },
-        c.configProblems.map((p) => el('li', { class: `severity-${p.severity}` },
-          el('strong', {}, p.severity), ` ${p.file}`, p.source ? ` · source ${p.source}` : '', ' · ', el('code', {}, p.field), `: ${p.message}`)));
+      : el('details', { class: 'problems-box', open: c.configProblems.some((p) => p.severity === 'Error') },
+        el('summary', { class: c.configProblems.some((p) => p.severity === 'Error') ? 'Error' : 'Warning' },
+          `${c.configProblems.length} configuration problem${c.configProblems.length === 1 ? '' : 's'}`),
+        el('ul', { class: 'problems', 'data-field': 'configProblems', 'data-value': c.configProblems.length },
+          c.configProblems.map((p) => el('li', { class: `severity-${p.severity}` },
+            el('strong', {}, p.severity), ` ${p.file}`, p.source ? ` · source ${p.source}` : '', ' · ', el('code', {}, p.field), `: ${p.message}`))));
     const section = document.getElementById('collector');
     section.replaceChildren(
       el('div', { class: 'summary-head' },
@@ -404,8 +407,8 @@
     return svg('svg', { class: 'progress', viewBox: '0 0 140 140', role: 'img', 'aria-label': `${percent.toFixed(1)} % of this month's quota used`,
       'data-used': used, 'data-allowance': allowance },
       svg('circle', { class: 'track', cx: 70, cy: 70, r: radius }),
-      svg('circle', { class: `value${fraction > 0.8 ? ' high' : ''}`, cx: 70, cy: 70, r: radius, transform: 'rotate(-90 70 70)',
-        'stroke-dasharray': `${(fraction * circumference).toFixed(2)} ${circumference.toFixed(2)}` }),
+      fraction > 0 ? svg('circle', { class: `value${fraction > 0.8 ? ' high' : ''}`, cx: 70, cy: 70, r: radius, transform: 'rotate(-90 70 70)',
+        'stroke-dasharray': `${(fraction * circumference).toFixed(2)} ${circumference.toFixed(2)}` }) : null,
       svg('text', { x: 70, y: 68, 'text-anchor': 'middle', class: 'big', 'data-field': 'percent' }, `${percent < 10 ? percent.toFixed(1) : Math.round(percent)}%`),
       svg('text', { x: 70, y: 88, 'text-anchor': 'middle', class: 'small' }, 'used'));
   }
@@ -418,7 +421,7 @@
     const max = Math.max(1, ...items.map((i) => i.value || 0));
     const step = width / items.length;
     const barWidth = Math.max(2, step * 0.62);
-    const chart = svg('svg', { class: `bars bars-${name}`, viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', role: 'img',
+    const chart = svg('svg', { class: `bars bars-${name}`, viewBox: `0 0 ${width} ${height}`, role: 'img',
       'aria-label': `${name} usage`, 'data-max': max });
     chart.append(svg('line', { class: 'axis', x1: 0, x2: width, y1: bottom, y2: bottom }));
     chart.append(svg('text', { class: 'axis-label', x: 2, y: top - 2 }, `max ${number(max)}`));

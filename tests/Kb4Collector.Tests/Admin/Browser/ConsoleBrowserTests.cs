@@ -103,6 +103,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemonFixture daemon, Chr
         await page.SelectOptionAsync("#calls-source", daemon.BadId);
         var badCalls = (await daemon.GetJsonAsync($"{Sources}/{daemon.BadId}/calls?limit=1000")).GetProperty("data").EnumerateArray().ToList();
         Assert.NotEmpty(badCalls);
+        var badKey = sources.GetProperty("sources").EnumerateArray().Single(source => source.GetProperty("id").GetString() == daemon.BadId)
+            .GetProperty("quota").GetProperty("keyFingerprint").GetString();
         var callRows = page.Locator("#calls-table tbody tr");
         Assert.Equal(Math.Min(20, badCalls.Count), await callRows.CountAsync());
         Assert.Contains($"{badCalls.Count} call", await page.TextContentAsync("#calls-page"), StringComparison.Ordinal);
@@ -115,7 +117,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemonFixture daemon, Chr
             var processed = await row.Locator("[data-field=processed]").TextContentAsync() ?? "";
             Assert.Matches(@"^\d\d/\d\d/\d{4}, \d{1,2}:\d\d (AM|PM)$", processed);
             Assert.Equal(badCalls[i].GetProperty("time").GetDateTimeOffset().UtcDateTime.ToString("MM/dd/yyyy, h:mm tt", CultureInfo.InvariantCulture), processed);
-            Assert.StartsWith("kb4", await row.Locator("[data-field=key]").TextContentAsync() ?? "", StringComparison.Ordinal);
+            Assert.Equal(badKey, await row.Locator("[data-field=key]").TextContentAsync());
         }
         await page.ClickAsync("#calls-next");
         Assert.StartsWith($"Page 2 of {(badCalls.Count + 19) / 20}", await page.TextContentAsync("#calls-page"), StringComparison.Ordinal);
@@ -196,6 +198,9 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemonFixture daemon, Chr
         Assert.Equal("Collecting", source.GetProperty("state").GetProperty("state").GetString());
         Assert.Equal(SourceState.Collecting, daemon.Runtime.Find(daemon.RecoverableId)!.Status.State);
         await ScreenshotAsync(page, "source-restarted");
+        // The README's picture (docs/console.png): one screen, not the whole page.
+        await page.EvaluateAsync("window.scrollTo(0, 0)");
+        await ScreenshotAsync(page, "console", fullPage: false);
     }
 
     [Fact]
@@ -303,7 +308,9 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemonFixture daemon, Chr
             await ScreenshotAsync(page, "narrow-" + tab, fullPage: tab == "sources");
         }
         await page.ClickAsync("a[data-tab=sources]");
-        await Assertions.Expect(page.Locator($"article.source[data-source-id=\"{daemon.GoodId}\"] button[data-action=restart]")).ToBeInViewportAsync(new() { Ratio = 0.1f });
+        var restart = page.Locator($"article.source[data-source-id=\"{daemon.GoodId}\"] button[data-action=restart]");
+        await restart.ScrollIntoViewIfNeededAsync();
+        await Assertions.Expect(restart).ToBeInViewportAsync(new() { Ratio = 1f });
 
         await page.ClickAsync(".signout button");
         Assert.EndsWith("/signin", page.Url, StringComparison.Ordinal);
