@@ -409,12 +409,13 @@
       svg('circle', { class: 'track', cx: 70, cy: 70, r: radius }),
       fraction > 0 ? svg('circle', { class: `value${fraction > 0.8 ? ' high' : ''}`, cx: 70, cy: 70, r: radius, transform: 'rotate(-90 70 70)',
         'stroke-dasharray': `${(fraction * circumference).toFixed(2)} ${circumference.toFixed(2)}` }) : null,
-      svg('text', { x: 70, y: 68, 'text-anchor': 'middle', class: 'big', 'data-field': 'percent' }, `${percent < 10 ? percent.toFixed(1) : Math.round(percent)}%`),
+      svg('text', { x: 70, y: 68, 'text-anchor': 'middle', class: 'big', 'data-field': 'percent' }, `${percent < 1 ? percent.toFixed(2) : percent < 10 ? percent.toFixed(1) : Math.round(percent)}%`),
       svg('text', { x: 70, y: 88, 'text-anchor': 'middle', class: 'small' }, 'used'));
   }
 
   function bars(name, items) {
-    const width = 600;
+    // The 30-day chart spans the card: a wider drawing keeps it from growing tall.
+    const width = items.length > 12 ? 1000 : 600;
     const height = 180;
     const bottom = 150;
     const top = 14;

@@ -199,7 +199,6 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemonFixture daemon, Chr
         Assert.Equal(SourceState.Collecting, daemon.Runtime.Find(daemon.RecoverableId)!.Status.State);
         await ScreenshotAsync(page, "source-restarted");
         // The README's picture (docs/console.png): one screen, not the whole page.
-        await page.EvaluateAsync("window.scrollTo(0, 0)");
         await ScreenshotAsync(page, "console", fullPage: false);
     }
 
@@ -387,6 +386,10 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemonFixture daemon, Chr
         return errors;
     }
 
-    private static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true) =>
+    private static async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)
+    {
+        // From the top, so the sticky header sits where a reader expects it in a full-page picture.
+        await page.EvaluateAsync("window.scrollTo(0, 0)");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ChromiumFixture.Screenshots, name + ".png"), FullPage = fullPage });
+    }
 }
