@@ -96,7 +96,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemonFixture daemon, Chr
         var key = daemon.Runtime.Find(daemon.BadId)!.Definition.ApiKeyFingerprint;
         for (var i = 1; i <= 25; i++)
         {
-            ledger.RecordCall(new CallRecord(DateTimeOffset.UtcNow.AddHours(-i), daemon.BadId, key, "GET /v1/events", 401, 0, "HTTP 401", TimeSpan.FromMilliseconds(12)));
+            ledger.RecordCall(new CallRecord(DateTimeOffset.UtcNow.AddHours(-i), daemon.BadId, key, "GET /events", 401, 0, "HTTP 401", TimeSpan.FromMilliseconds(12)));
         }
         await page.ClickAsync("a[data-tab=calls]");
         await FreshAsync(page, () => Task.FromResult(default(JsonElement)));
