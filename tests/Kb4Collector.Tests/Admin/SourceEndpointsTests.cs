@@ -126,6 +126,7 @@ public sealed class SourceEndpointsTests(AdminDaemonFixture daemon)
         Assert.True(state.TryGetProperty("firstFailureAt", out _));
         Assert.True(state.GetProperty("retriesStopped").GetBoolean());
         Assert.False(state.TryGetProperty("nextAttemptAt", out _));
+        Assert.Equal("waiting for a restart or a config update", source.GetProperty("nextPollReason").GetString());
         Assert.False(state.GetProperty("everAuthenticated").GetBoolean());
         Assert.Equal("Error", source.GetProperty("health").GetString());
         Assert.Equal(0, source.GetProperty("eventsDelivered").GetInt64());
