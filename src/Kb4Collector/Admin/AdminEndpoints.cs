@@ -1,16 +1,19 @@
+using Kb4Collector.Configuration;
 using Kb4Collector.Daemon;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Kb4Collector.Admin;
 
 /// <summary>
-/// The local admin endpoint (DESIGN.md §8). Everything but the probes needs the bearer token; errors are Sumo's
-/// <c>{"status","code","message"}</c>. The routes live by area: <see cref="SourceEndpoints"/>,
-/// <see cref="HealthEndpoints"/>, <see cref="AdminMetrics"/> and <see cref="StatusPage"/>.
+/// The local admin endpoint (DESIGN.md §8). Everything but the probes, the sign-in page and the console's files needs the
+/// bearer token or a console session (<see cref="AdminAccess"/>); errors are Sumo's <c>{"status","code","message"}</c>.
+/// The routes live by area: <see cref="SourceEndpoints"/>, <see cref="HealthEndpoints"/>, <see cref="AdminMetrics"/> and
+/// <see cref="ConsoleEndpoints"/>.
 /// </summary>
 public static class AdminEndpoints
 {
@@ -50,18 +53,11 @@ public static class AdminEndpoints
             }
         });
 
-        app.Use(async (context, next) =>
-        {
-            var path = context.Request.Path;
-            if (!path.StartsWithSegments("/healthz") && !path.StartsWithSegments("/readyz") && !token.Accepts(context.Request.Headers.Authorization))
-            {
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                await context.Response.WriteAsJsonAsync(new AdminError(401, "unauthorized", "A bearer token is needed: see admin.token in the data directory."), AdminJsonContext.Default.AdminError);
-                return;
-            }
-            await next(context);
-        });
+        var options = app.Services.GetRequiredService<IOptions<CollectorOptions>>().Value.Admin;
+        var listen = ListenAddress.TryParse(options.Listen, out var address, out _) ? address : new ListenAddress("localhost", null, 0);
+        var sessions = new ConsoleSessions(runtime.Services.TimeProvider);
+        var access = new AdminAccess(token, sessions, AdminAccess.HostsFor(listen, options.AllowedHosts));
+        app.Use(access.InvokeAsync);
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", () => runtime.StorageProblem is { } storage
@@ -73,6 +69,6 @@ public static class AdminEndpoints
         SourceEndpoints.Map(app, runtime, startedAt, logger);
         HealthEndpoints.Map(app, runtime.Health);
         AdminMetrics.Map(app, new AdminMetrics(runtime));
-        StatusPage.Map(app, runtime, startedAt);
+        ConsoleEndpoints.Map(app, token, sessions, runtime.CollectorName, logger);
     }
 }

@@ -54,6 +54,10 @@ internal static class AdminMapping
         Quota(view.Quota, view.Definition.ApiKeyFingerprint),
         view.DeadLetters,
         view.Definition.SourceFile,
+        view.EventsDeliveredToday,
+        view.NextPollReason ?? NextPollReason(view.Status),
+        view.CheckpointPosition,
+        view.BackdatedFoundLate,
         view.Plan is { } plan ? Plan(plan) : null);
 
     public static PlanJson Plan(CollectionPlan plan) => new(
@@ -61,9 +65,23 @@ internal static class AdminMapping
         DurationParser.Format(TimeSpan.FromSeconds(Math.Ceiling(plan.PollInterval.TotalSeconds))),
         Math.Round(plan.PollsPerDay, 1),
         plan.RescanPeriod == TimeSpan.MaxValue ? "never" : DurationParser.Format(TimeSpan.FromSeconds(Math.Ceiling(plan.RescanPeriod.TotalSeconds))),
+        plan.RescanPeriod == TimeSpan.MaxValue ? null : (long)Math.Ceiling(plan.RescanPeriod.TotalSeconds),
         plan.RescanPassCost,
         plan.PaysForHorizon,
         plan.Describe());
+
+    /// <summary>Why the source acts next when then, as far as its status tells; the engine's own reason wins when it gives one.</summary>
+    public static string? NextPollReason(SourceStatus status) => status switch
+    {
+        { RetriesStopped: true } => status.ErrorClass == ErrorClass.ThirdPartyConfig
+            ? "waiting for a restart or a config update"
+            : "retry window closed: waiting for a restart or a config update",
+        { NextAttemptAt: null } => null,
+        { NotBefore: { } notBefore } when status.NextAttemptAt >= notBefore => "quota reset or Retry-After",
+        { State: SourceState.Error } => "retry with backoff inside the retry window",
+        { State: SourceState.Collecting } => "polling schedule",
+        _ => "starting up",
+    };
 
     public static SourceFileJson SourceFile(SourceDefinition definition) =>
         new(ApiVersion, new SourceDefinitionJson(new SchemaRefJson(SchemaType), SourceType, Config(definition)));
@@ -133,7 +151,14 @@ internal static class AdminMapping
         quota.Day, keyFingerprint, quota.Used, quota.Budget, quota.ManualReserve, quota.RemainingScheduled, quota.RemainingManual);
 
     public static CallJson Call(CallRecord call) =>
-        new(call.Time, call.Endpoint, call.Status, call.Events, call.Error, Math.Round(call.Duration.TotalMilliseconds, 1));
+        new(call.Time, call.Endpoint, call.Status, call.Events, call.Error, Math.Round(call.Duration.TotalMilliseconds, 1), CallId(call));
+
+    /// <summary>A short id for a call in the history: the first 12 hex digits of SHA-256 over its time, source and endpoint.</summary>
+    public static string CallId(CallRecord call)
+    {
+        var text = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{call.Time.UtcTicks}|{call.SourceId}|{call.Endpoint}");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..12];
+    }
 
     public static DeadLetterJson DeadLetter(DeadLetter letter) => new(
         letter.EventId, letter.StatusCode, letter.Reason, letter.FirstSeen, letter.LastSeen, letter.Attempts, EventElement(letter.Json));

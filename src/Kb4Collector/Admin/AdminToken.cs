@@ -80,9 +80,12 @@ public sealed class AdminToken
         {
             return false;
         }
-        var presented = Encoding.UTF8.GetBytes(authorization[Scheme.Length..].Trim());
-        return CryptographicOperations.FixedTimeEquals(presented, _expected);
+        return Matches(authorization[Scheme.Length..].Trim());
     }
+
+    /// <summary>Checks a token typed into the console's sign-in form, in constant time.</summary>
+    public bool Matches(string? presented) =>
+        presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _expected);
 
     public override string ToString() => "********";
 

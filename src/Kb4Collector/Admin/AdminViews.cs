@@ -22,7 +22,8 @@ public sealed record CollectorJson(
     int SourceCount,
     IReadOnlyDictionary<string, int> States,
     int UnresolvedHealthEvents,
-    IReadOnlyList<ConfigProblemJson> ConfigProblems);
+    IReadOnlyList<ConfigProblemJson> ConfigProblems,
+    string? Shard = null);
 
 public sealed record ConfigProblemJson(string File, string? Source, string Field, string Message, string Severity);
 
@@ -49,6 +50,10 @@ public sealed record SourceJson(
     QuotaJson Quota,
     int DeadLetters,
     string SourceFile,
+    long? EventsDeliveredToday = null,
+    string? NextPollReason = null,
+    string? CheckpointPosition = null,
+    long? BackdatedFoundLate = null,
     PlanJson? Plan = null);
 
 /// <summary>How the source spends its share of the key's daily calls (see the README's "How collection works").</summary>
@@ -57,6 +62,7 @@ public sealed record PlanJson(
     string PollInterval,
     double PollsPerDay,
     string RescanPeriod,
+    long? RescanPeriodSeconds,
     int RescanPassCost,
     bool PaysForHorizon,
     string Summary);
@@ -134,7 +140,8 @@ public sealed record HealthEventsResponse(
 /// <summary><c>GET …/sources/{id}/calls</c>: the newest KnowBe4 calls first.</summary>
 public sealed record CallsResponse(IReadOnlyList<CallJson> Data);
 
-public sealed record CallJson(DateTimeOffset Time, string Endpoint, int? Status, int Events, string? Error, double DurationMs);
+/// <summary>One KnowBe4 call; <see cref="Id"/> is a short digest of its time, source and endpoint, stable across reads.</summary>
+public sealed record CallJson(DateTimeOffset Time, string Endpoint, int? Status, int Events, string? Error, double DurationMs, string? Id = null);
 
 /// <summary><c>GET …/sources/{id}/usage</c>: today's quota, the last 30 days and the months of this year.</summary>
 public sealed record UsageResponse(QuotaJson Today, IReadOnlyList<DayUsage> Days, IReadOnlyList<MonthUsage> Months);

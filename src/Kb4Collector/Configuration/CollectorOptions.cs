@@ -45,6 +45,12 @@ public sealed class AdminOptions
 
     /// <summary>Must be true to listen on anything but loopback.</summary>
     public bool AllowNonLoopback { get; set; }
+
+    /// <summary>
+    /// Host names (no port) the endpoint answers besides the loopback names and the listen address, e.g. the name a
+    /// reverse proxy or an SSH tunnel uses. Any other <c>Host</c> is refused, which shuts out DNS-rebinding pages.
+    /// </summary>
+    public string[] AllowedHosts { get; set; } = [];
 }
 
 /// <summary>

@@ -55,6 +55,14 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             failures.Add($"Collector:Admin:Listen {listen} is not a loopback address; the admin endpoint can restart sources, so set Collector:Admin:AllowNonLoopback=true to expose it deliberately.");
         }
 
+        foreach (var host in admin.AllowedHosts ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(host) || host.Any(character => char.IsWhiteSpace(character) || character is '/' or '@' or ',') || Text.HasControlCharacters(host))
+            {
+                failures.Add($"Collector:Admin:AllowedHosts holds {Text.Quote(host ?? "")}: give host names only, e.g. collector.example.internal (no scheme, path or port).");
+            }
+        }
+
         if (!string.IsNullOrEmpty(admin.Token))
         {
             if (admin.Token.Length < MinimumAdminTokenLength)

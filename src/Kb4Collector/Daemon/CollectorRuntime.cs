@@ -301,13 +301,35 @@ public sealed class CollectorRuntime : BackgroundService
     private SourcePipeline CreatePipeline(SourceDefinition definition) =>
         new(definition, _services, _options.Name, () => _sources.Values.Count(other => other.Definition.ApiKeyFingerprint == definition.ApiKeyFingerprint));
 
-    private SourceView View(RunningSource source) => new(
-        source.Definition,
-        source.Supervisor.Status,
-        source.Pipeline.Collector.ReadCheckpoint(),
-        source.Pipeline.Quota(),
-        _services.Sink.DeadLetters.Count(source.Definition.Id),
-        source.Pipeline.Plan);
+    private SourceView View(RunningSource source)
+    {
+        var checkpoint = source.Pipeline.Collector.ReadCheckpoint();
+        return new SourceView(
+            source.Definition,
+            source.Supervisor.Status,
+            checkpoint,
+            source.Pipeline.Quota(),
+            _services.Sink.DeadLetters.Count(source.Definition.Id),
+            CheckpointPosition: checkpoint is null ? null : Position(checkpoint),
+            BackdatedFoundLate: checkpoint?.FoundLate,
+            Plan: source.Pipeline.Plan);
+    }
+
+    /// <summary>Where the cursor stands, in a line: the tracked days and how many of them a read has proven.</summary>
+    private static string Position(CheckpointSummary checkpoint)
+    {
+        if (!checkpoint.FirstRunComplete)
+        {
+            return "first run under way";
+        }
+        if (checkpoint.Days.Count == 0)
+        {
+            return "no day tracked yet";
+        }
+        var proven = checkpoint.Days.Count(day => day.Proven);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{checkpoint.Days[0].Day:yyyy-MM-dd} to {checkpoint.Days[^1].Day:yyyy-MM-dd}: {checkpoint.Days.Count} days, {checkpoint.Days.Sum(day => day.VerifiedTotal ?? 0):N0} events, {proven} proven");
+    }
 
     private sealed class RunningSource(SourceDefinition definition, SourcePipeline pipeline, SourceSupervisor supervisor)
     {

@@ -5,11 +5,18 @@ using Kb4Collector.Quota;
 
 namespace Kb4Collector.Daemon;
 
-/// <summary>Everything the admin endpoint shows of one source, read without touching its loop.</summary>
+/// <summary>
+/// Everything the admin endpoint shows of one source, read without touching its loop. The optional values at the end
+/// are shown by the console as "—" until the collection engine reports them.
+/// </summary>
 public sealed record SourceView(
     SourceDefinition Definition,
     SourceStatus Status,
     CheckpointSummary? Checkpoint,
     QuotaStatus Quota,
     int DeadLetters,
+    long? EventsDeliveredToday = null,
+    string? NextPollReason = null,
+    string? CheckpointPosition = null,
+    long? BackdatedFoundLate = null,
     CollectionPlan? Plan = null);

@@ -12,7 +12,6 @@ public sealed class AdminAuthTests(AdminDaemonFixture daemon)
 
     public static TheoryData<string, string> ProtectedRoutes() => new()
     {
-        { "GET", "/" },
         { "GET", "/metrics" },
         { "GET", "/api/v1/collectors/local" },
         { "GET", "/api/v1/collectors/local/sources" },

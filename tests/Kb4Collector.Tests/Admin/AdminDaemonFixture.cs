@@ -26,15 +26,18 @@ public sealed class AdminDaemonGroup : ICollectionFixture<AdminDaemonFixture>
 /// <summary>
 /// The real daemon in-process (admin endpoint on 127.0.0.1 port 0) with two sources against an in-process emulator and a
 /// WireMock log endpoint: "Acme US" collects, the one with a hostile name has a revoked key and sits in Error.
-/// One daemon serves every admin test class.
+/// One daemon serves every admin test class. The console's browser tests add a third, "Acme EU", whose key the
+/// emulator refuses until <see cref="RestoreRecoverableKey"/>, so a restart can bring it from Error to Collecting.
 /// </summary>
-public sealed class AdminDaemonFixture : IAsyncLifetime
+public class AdminDaemonFixture : IAsyncLifetime
 {
     public const string GoodKey = "kb4-admin-test-good-key-5b8e1f93";
     public const string BadKey = "kb4-admin-test-revoked-key-c41d7a02";
     public const string GoodName = "Acme US";
     public const string BadName = "Evil <script>alert(1)</script>";
     public const string PoisonMarker = "poison-pill-for-the-sink";
+    public const string RecoverableKey = "kb4-admin-test-recoverable-key-7e21c9d4";
+    public const string RecoverableName = "Acme EU";
 
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
@@ -42,10 +45,21 @@ public sealed class AdminDaemonFixture : IAsyncLifetime
     private readonly LockedStringWriter _log = new();
     private KnowBe4Emulator? _emulator;
     private WebApplication? _app;
+    private readonly bool _withRecoverableSource;
+    private string? _revocation;
+
+    public AdminDaemonFixture()
+        : this(withRecoverableSource: false)
+    {
+    }
+
+    protected AdminDaemonFixture(bool withRecoverableSource) => _withRecoverableSource = withRecoverableSource;
 
     public string GoodId { get; } = SourceDefinition.IdFor(GoodName);
 
     public string BadId { get; } = SourceDefinition.IdFor(BadName);
+
+    public string RecoverableId { get; } = SourceDefinition.IdFor(RecoverableName);
 
     public string DataDirectory => Path.Combine(_root, "data");
 
@@ -64,7 +78,7 @@ public sealed class AdminDaemonFixture : IAsyncLifetime
     /// <summary>Everything the daemon logged so far.</summary>
     public string LogText => _log.Text;
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         Sink.Given(Request.Create().UsingPost()).AtPriority(10).RespondWith(Response.Create().WithStatusCode(200));
@@ -77,7 +91,7 @@ public sealed class AdminDaemonFixture : IAsyncLifetime
             {
                 Scenario = new EmulatorScenario
                 {
-                    Accounts = [new EmulatorAccountSpec { Name = "Acme", AccountId = 52306, Seats = 50, ApiKeys = [GoodKey] }],
+                    Accounts = [new EmulatorAccountSpec { Name = "Acme", AccountId = 52306, Seats = 50, ApiKeys = _withRecoverableSource ? [GoodKey, RecoverableKey] : [GoodKey] }],
                     Backlog = new EmulatorBacklog { Events = 40, Days = 2 },
                     Limits = EmulatorLimits.Off,
                     Seed = 11,
@@ -85,9 +99,14 @@ public sealed class AdminDaemonFixture : IAsyncLifetime
             },
             cancellationToken);
 
+        if (_withRecoverableSource)
+        {
+            _revocation = _emulator.AddFault(new EmulatorFault { Kind = EmulatorFaultKind.KeyRevoked, ApiKey = RecoverableKey });
+        }
+
         var sources = Path.Combine(_root, "sources");
         Directory.CreateDirectory(sources);
-        await File.WriteAllTextAsync(SourcesFile, SourceFile(_emulator.BaseUrl), cancellationToken);
+        await File.WriteAllTextAsync(SourcesFile, SourceFile(_emulator.BaseUrl, _withRecoverableSource), cancellationToken);
 
         _app = DaemonHost.Build(new DaemonSettings
         {
@@ -112,10 +131,25 @@ public sealed class AdminDaemonFixture : IAsyncLifetime
         Token = (await File.ReadAllTextAsync(Path.Combine(DataDirectory, AdminToken.FileName), cancellationToken)).Trim();
 
         await WaitForSteadyStateAsync();
+        if (_withRecoverableSource)
+        {
+            await WaitUntilAsync(() => Runtime.Find(RecoverableId) is { Status.RetriesStopped: true });
+        }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>The emulator accepts the "Acme EU" key again (a restart is still needed: its error is a config error).</summary>
+    public void RestoreRecoverableKey()
     {
+        if (_revocation is not null)
+        {
+            _emulator!.RemoveFault(_revocation);
+            _revocation = null;
+        }
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
         if (_app is not null)
         {
             await _app.StopAsync(CancellationToken.None);
@@ -187,9 +221,17 @@ public sealed class AdminDaemonFixture : IAsyncLifetime
         }
     }
 
-    private static string SourceFile(Uri emulator)
+    private static string SourceFile(Uri emulator, bool withRecoverableSource)
     {
         var baseUrl = JsonSerializer.Serialize(emulator.AbsoluteUri);
+        var recoverable = withRecoverableSource
+            ? $$$"""
+              ,
+              {"schemaRef":{"type":"KnowBe4"},"sourceType":"Universal","config":{
+                "name":"{{{RecoverableName}}}","category":"security/knowbe4-eu","baseURL":{{{baseUrl}}},"apiKey":"{{{RecoverableKey}}}",
+                "licensedUsers":50,"pollingInterval":1,"initialLookback":"1d"}}
+              """
+            : "";
         return $$$"""
             {"api.version":"v1","sources":[
               {"schemaRef":{"type":"KnowBe4"},"sourceType":"Universal","config":{
@@ -198,7 +240,7 @@ public sealed class AdminDaemonFixture : IAsyncLifetime
                 "baseURL":{{{baseUrl}}},"apiKey":"{{{GoodKey}}}","licensedUsers":50,
                 "pollingInterval":1,"initialLookback":"2d","backdateHorizon":"3d"}},
               {"schemaRef":{"type":"KnowBe4"},"sourceType":"Universal","config":{
-                "name":"{{{BadName}}}","baseURL":{{{baseUrl}}},"apiKey":"{{{BadKey}}}","dailyCallBudget":200,"pollingInterval":1}}
+                "name":"{{{BadName}}}","baseURL":{{{baseUrl}}},"apiKey":"{{{BadKey}}}","dailyCallBudget":200,"pollingInterval":1}}{{{recoverable}}}
             ]}
             """;
     }

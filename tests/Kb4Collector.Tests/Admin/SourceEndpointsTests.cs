@@ -64,8 +64,9 @@ public sealed class SourceEndpointsTests(AdminDaemonFixture daemon)
         var source = root.GetProperty("source");
 
         Assert.Equal(
-            ["id", "name", "sourceType", "schemaRef", "config", "state", "health", "eventsDelivered", "checkpoint", "quota", "deadLetters", "sourceFile", "plan"],
+            ["id", "name", "sourceType", "schemaRef", "config", "state", "health", "eventsDelivered", "checkpoint", "quota", "deadLetters", "sourceFile", "nextPollReason", "plan"],
             source.EnumerateObject().Select(property => property.Name));
+        Assert.Equal("polling schedule", source.GetProperty("nextPollReason").GetString());
         Assert.Equal(daemon.GoodId, source.GetProperty("id").GetString());
         Assert.Equal("Universal", source.GetProperty("sourceType").GetString());
         Assert.Equal("KnowBe4", source.GetProperty("schemaRef").GetProperty("type").GetString());
@@ -128,6 +129,7 @@ public sealed class SourceEndpointsTests(AdminDaemonFixture daemon)
         Assert.True(state.TryGetProperty("firstFailureAt", out _));
         Assert.True(state.GetProperty("retriesStopped").GetBoolean());
         Assert.False(state.TryGetProperty("nextAttemptAt", out _));
+        Assert.Equal("waiting for a restart or a config update", source.GetProperty("nextPollReason").GetString());
         Assert.False(state.GetProperty("everAuthenticated").GetBoolean());
         Assert.Equal("Error", source.GetProperty("health").GetString());
         Assert.Equal(0, source.GetProperty("eventsDelivered").GetInt64());
