@@ -46,7 +46,7 @@ public sealed record CollectionPlan(int DailyCalls, TimeSpan PollInterval, TimeS
         var forPolls = Math.Max(usable - forRescans, 1);
         var pollInterval = Max(pollingInterval, day / forPolls);
         var leftForRescans = usable - (day / pollInterval);
-        var periodDays = leftForRescans <= 0 ? double.PositiveInfinity : rescanPassCost / leftForRescans;
+        var periodDays = rescanPassCost == 0 ? 0 : leftForRescans <= 0 ? double.PositiveInfinity : rescanPassCost / leftForRescans;
         var rescanPeriod = periodDays > MaxRescanPeriodDays ? TimeSpan.MaxValue : Max(rescanInterval, TimeSpan.FromDays(periodDays));
         return new CollectionPlan((int)perSource, pollInterval, rescanPeriod, rescanPassCost, PaysForHorizon: false);
     }

@@ -64,6 +64,7 @@ public sealed class SourceCollector
     /// <summary>Batches the sink accepted whose commit failed: kept until a commit lands, never sent again.</summary>
     private readonly List<BatchEffects> _held = [];
 
+    private int? _rescanPassCost;
     private int _pendingBytes;
     private CheckpointDocument? _checkpoint;
     private Task _committing = Task.CompletedTask;
@@ -100,8 +101,12 @@ public sealed class SourceCollector
         set => _store.BeforeCommit = value;
     }
 
-    /// <summary>Calls a full re-read of every tracked day costs, as of the last poll (for the budget plan).</summary>
-    public int RescanPassCost { get; private set; }
+    /// <summary>Calls a full re-read of every tracked day costs, as of the last poll or the stored cursor (for the budget plan).</summary>
+    public int RescanPassCost
+    {
+        get => _rescanPassCost ??= _store.Find(_sourceId) is { } stored ? DayPlanner.RescanPassCost(stored) : 0;
+        private set => _rescanPassCost = value;
+    }
 
     /// <summary>
     /// For shutdown: the poll under way makes no further call, delivers and commits what it already read, and returns.
