@@ -54,6 +54,7 @@ public static class AdminEndpoints
             : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
 
         SourceEndpoints.Map(app, runtime, startedAt, logger);
+        ShardEndpoints.Map(app, runtime);
         HealthEndpoints.Map(app, runtime.Health);
         AdminMetrics.Map(app, new AdminMetrics(runtime));
         StatusPage.Map(app, runtime, startedAt);

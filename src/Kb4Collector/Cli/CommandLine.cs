@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 
 namespace Kb4Collector.Cli;
 
@@ -15,6 +16,11 @@ public static class CommandLine
         root.Subcommands.Add(Daemon.RunCommand.Create());
         Admin.AdminCommands.AddTo(root);
         root.Subcommands.Add(Demo.DemoCommand.Create());
+        root.Subcommands.Add(Sharding.CheckpointCommand.Create());
+        foreach (var version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new PrintVersion();
+        }
         return root;
     }
 
@@ -39,5 +45,15 @@ public static class CommandLine
             return ExitCodes.Usage;
         }
         return await parseResult.InvokeAsync(configuration, cancellationToken);
+    }
+
+    /// <summary><c>--version</c>: the version, the commit and the build date on one line.</summary>
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(Admin.AdminVersion.Describe());
+            return ExitCodes.Success;
+        }
     }
 }

@@ -20,6 +20,12 @@ public sealed class CollectorOptions
     /// <summary>Accept a source base URL on any host, not only the KnowBe4 regional hosts and loopback.</summary>
     public bool AllowAnyBaseUrl { get; set; }
 
+    /// <summary>
+    /// <c>i/n</c>: collect only the sources whose API key hashes to replica <c>i</c> of <c>n</c>; <c>i</c> may be a
+    /// StatefulSet pod name ending in <c>-&lt;ordinal&gt;</c>. Empty: this process collects every source.
+    /// </summary>
+    public string? Shard { get; set; }
+
     public AdminOptions Admin { get; set; } = new();
 
     public SinkOptionsSection Sink { get; set; } = new();

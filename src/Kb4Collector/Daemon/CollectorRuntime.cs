@@ -3,6 +3,7 @@ using Kb4Collector.Collection;
 using Kb4Collector.Configuration;
 using Kb4Collector.Health;
 using Kb4Collector.Lifecycle;
+using Kb4Collector.Sharding;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,6 +13,8 @@ namespace Kb4Collector.Daemon;
 /// <summary>
 /// Runs one supervisor per configured source and follows the source files: a new source starts, an edited one goes
 /// back to Pending (keeping its checkpoint when its query is the same), a removed one stops and is deleted.
+/// With a <see cref="ShardAssignment"/> only the sources whose key hashes to this replica run; the others are kept
+/// aside, with their owner, in <see cref="SourcesElsewhere"/>.
 /// </summary>
 public sealed class CollectorRuntime : BackgroundService
 {
@@ -25,6 +28,7 @@ public sealed class CollectorRuntime : BackgroundService
     private readonly CollectorOptions _options;
     private readonly ILogger<CollectorRuntime> _logger;
     private readonly ConcurrentDictionary<string, RunningSource> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SourceDefinition> _elsewhere = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _firstLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -42,7 +46,14 @@ public sealed class CollectorRuntime : BackgroundService
         _health = health;
         _options = options.Value;
         _logger = logger;
+        Shard = ShardAssignment.TryParse(_options.Shard, out var shard, out _) ? shard : ShardAssignment.Unsharded;
     }
+
+    public ShardAssignment Shard { get; }
+
+    /// <summary>Configured sources another replica collects (their key hashes elsewhere), by name.</summary>
+    public IReadOnlyList<SourceDefinition> SourcesElsewhere() =>
+        [.. _elsewhere.Values.OrderBy(source => source.Name, StringComparer.OrdinalIgnoreCase)];
 
     public string CollectorName => _options.Name;
 
@@ -76,6 +87,10 @@ public sealed class CollectorRuntime : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (Shard.IsSharded)
+        {
+            Log.ShardAssigned(_logger, Shard);
+        }
         _watcher.Start();
         try
         {
@@ -123,15 +138,32 @@ public sealed class CollectorRuntime : BackgroundService
     {
         foreach (var removed in changes.Removed)
         {
+            _elsewhere.TryRemove(removed.Id, out _);
             Remove(removed);
         }
         foreach (var update in changes.Updated)
         {
-            Update(update);
+            if (Shard.Owns(update.Current.ApiKeyFingerprint))
+            {
+                _elsewhere.TryRemove(update.Current.Id, out _);
+                Update(update);
+            }
+            else
+            {
+                _elsewhere[update.Current.Id] = update.Current;
+                Remove(update.Previous);
+            }
         }
         foreach (var added in changes.Added)
         {
-            Start(added);
+            if (Shard.Owns(added.ApiKeyFingerprint))
+            {
+                Start(added);
+            }
+            else
+            {
+                _elsewhere[added.Id] = added;
+            }
         }
     }
 

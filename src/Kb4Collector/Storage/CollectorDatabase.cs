@@ -10,11 +10,20 @@ public sealed class CollectorDatabase : IDisposable
 {
     public const string FileName = "kb4collector.db";
 
-    private CollectorDatabase(LiteDatabase database)
+    private CollectorDatabase(LiteDatabase database, string description)
     {
         // Dates come back as UTC, not converted to the machine's local time.
         database.UtcDate = true;
         Database = database;
+        try
+        {
+            DatabaseSchema.Upgrade(database, description);
+        }
+        catch (DatabaseSchemaException)
+        {
+            database.Dispose();
+            throw;
+        }
         foreach (var name in s_collections.Where(name => !database.CollectionExists(name)))
         {
             // LiteDB has no "create collection": an insert of nothing creates it without a document.
@@ -42,7 +51,10 @@ public sealed class CollectorDatabase : IDisposable
         Delivery.DeadLetterStore.CollectionName,
     ];
 
-    /// <summary>Opens (or creates) the database file in <paramref name="dataDirectory"/>.</summary>
+    /// <summary>
+    /// Opens (or creates) the database file in <paramref name="dataDirectory"/>, migrating an older file in place.
+    /// </summary>
+    /// <exception cref="DatabaseSchemaException">The file was written by a newer kb4collector.</exception>
     public static CollectorDatabase Open(string dataDirectory)
     {
         Directory.CreateDirectory(dataDirectory);
@@ -51,11 +63,11 @@ public sealed class CollectorDatabase : IDisposable
             Filename = Path.Combine(dataDirectory, FileName),
             Connection = ConnectionType.Direct,
         };
-        return new CollectorDatabase(new LiteDatabase(connection));
+        return new CollectorDatabase(new LiteDatabase(connection), connection.Filename);
     }
 
     /// <summary>An in-memory database, for the CLI's one-shot commands and for tests that do not need a file.</summary>
-    public static CollectorDatabase InMemory() => new(new LiteDatabase(new MemoryStream()));
+    public static CollectorDatabase InMemory() => new(new LiteDatabase(new MemoryStream()), "the in-memory database");
 
     public void Dispose() => Database.Dispose();
 }
