@@ -17,6 +17,7 @@ public static class CommandLine
         Admin.AdminCommands.AddTo(root);
         root.Subcommands.Add(Demo.DemoCommand.Create());
         root.Subcommands.Add(Sharding.CheckpointCommand.Create());
+        root.Subcommands.Add(Admin.HealthCheckCommand.Create());
         foreach (var version in root.Options.OfType<VersionOption>())
         {
             version.Action = new PrintVersion();

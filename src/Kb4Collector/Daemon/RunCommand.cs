@@ -46,6 +46,11 @@ public static class RunCommand
         {
             app = DaemonHost.Build(settings);
         }
+        catch (Storage.DatabaseSchemaException newer)
+        {
+            await error.WriteLineAsync("error: " + newer.Message);
+            return ExitCodes.Failure;
+        }
         catch (Exception problem) when (problem is DaemonConfigurationException or FileNotFoundException or InvalidDataException or FormatException)
         {
             await error.WriteLineAsync("error: " + problem.Message);

@@ -60,7 +60,7 @@ public sealed record ShardAssignment(int Index, int Count)
         }
         var indexText = text[..slash].Trim();
         var dash = indexText.LastIndexOf('-');
-        if (dash >= 0)
+        if (dash > 0)
         {
             indexText = indexText[(dash + 1)..];
         }

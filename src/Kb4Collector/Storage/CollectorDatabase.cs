@@ -15,9 +15,10 @@ public sealed class CollectorDatabase : IDisposable
         // Dates come back as UTC, not converted to the machine's local time.
         database.UtcDate = true;
         Database = database;
+        int? version;
         try
         {
-            DatabaseSchema.Upgrade(database, description);
+            version = DatabaseSchema.Check(database, description);
         }
         catch (DatabaseSchemaException)
         {
@@ -30,6 +31,7 @@ public sealed class CollectorDatabase : IDisposable
             database.GetCollection(name).Insert(Array.Empty<BsonDocument>());
         }
         database.GetCollection(Collection.SeenChunkDocument.Collection).EnsureIndex(nameof(Collection.SeenChunkDocument.SourceId));
+        DatabaseSchema.Migrate(database, version);
     }
 
     public LiteDatabase Database { get; }

@@ -35,8 +35,11 @@ internal static class DatabaseSchema
         return database.GetCollectionNames().Any() ? 0 : null;
     }
 
-    /// <summary>Refuses a newer file, migrates an older one; <paramref name="file"/> names it in the message.</summary>
-    public static void Upgrade(LiteDatabase database, string file)
+    /// <summary>
+    /// Refuses a file written by a newer binary before anything in it is touched; <paramref name="file"/> names it in
+    /// the message. Returns the stored version for <see cref="Migrate"/>.
+    /// </summary>
+    public static int? Check(LiteDatabase database, string file)
     {
         var version = Read(database);
         if (version > Current)
@@ -47,6 +50,12 @@ internal static class DatabaseSchema
                 + $"this kb4collector {Admin.AdminVersion.Current} reads schema version {Current} and older. "
                 + "Run the newer kb4collector again, or restore the data directory's backup from before the upgrade.");
         }
+        return version;
+    }
+
+    /// <summary>Brings a file of <paramref name="version"/> (null: a new file) up to <see cref="Current"/> and stamps it.</summary>
+    public static void Migrate(LiteDatabase database, int? version)
+    {
         if (version == Current)
         {
             return;
@@ -62,6 +71,5 @@ internal static class DatabaseSchema
             ["writtenBy"] = Admin.AdminVersion.Current,
             ["migratedFrom"] = version is null ? BsonValue.Null : new BsonValue(version.Value),
         });
-        database.Checkpoint();
     }
 }
