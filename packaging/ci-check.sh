@@ -72,7 +72,9 @@ if [[ -n "$engine" ]] && timeout 10 "$engine" pull -q mcr.microsoft.com/dotnet/r
   "$engine" build -f packaging/Dockerfile -t kb4collector:ci --build-arg VERSION=0.0.0-ci --build-arg COMMIT="$(git rev-parse HEAD)" .
   "$engine" run --rm --read-only kb4collector:ci --version
 else
-  echo "container build skipped: $( [[ -z "$engine" ]] && echo "no working container engine (podman/docker) on this machine" || echo "$engine cannot pull mcr.microsoft.com base images (no registry access)"); linting the Dockerfile instead"
+  registry="reachable"
+  [[ "$(timeout 10 curl -s -o /dev/null -w '%{http_code}' https://mcr.microsoft.com/v2/ 2>/dev/null || true)" =~ ^[1-5] ]] || registry="unreachable (no network beyond package registries)"
+  echo "container build skipped: container engine: ${engine:-none that runs here (podman is installable from Debian, but the base layers of the image come from mcr.microsoft.com)}; mcr.microsoft.com: $registry. Linting the Dockerfile instead."
   dockerfile=packaging/Dockerfile
   if command -v hadolint > /dev/null; then hadolint "$dockerfile"; fi
   [[ "$(grep -c '^FROM ' "$dockerfile")" -ge 2 ]] || fail "the Dockerfile is not multi-stage"

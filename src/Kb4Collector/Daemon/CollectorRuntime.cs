@@ -92,6 +92,13 @@ public sealed class CollectorRuntime : BackgroundService
             Log.ShardAssigned(_logger, Shard);
         }
         _watcher.Start();
+        // systemctl reload (ExecReload=kill -HUP): read the source files again, keys in files or the environment included.
+        using var hangUp = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            Log.ReloadSignalled(_logger);
+            _watcher.RequestReload();
+        });
         try
         {
             await foreach (var reload in _watcher.Reloads.ReadAllAsync(stoppingToken))

@@ -24,4 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7007, Level = LogLevel.Information, Message = "This collector is shard {Shard}: it collects only the sources whose API key hashes to it")]
     public static partial void ShardAssigned(ILogger logger, Sharding.ShardAssignment shard);
+
+    [LoggerMessage(EventId = 7008, Level = LogLevel.Information, Message = "SIGHUP: reading the source files again")]
+    public static partial void ReloadSignalled(ILogger logger);
 }

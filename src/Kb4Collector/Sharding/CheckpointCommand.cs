@@ -36,9 +36,8 @@ public static class CheckpointCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (stdout, stderr) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
-            if (!ShardAssignment.TryParse(parseResult.GetValue(shard), out var assignment, out var shardError))
+            if (await ReadShardAsync(parseResult, shard) is not { } assignment)
             {
-                await stderr.WriteLineAsync($"error: --shard {shardError}");
                 return ExitCodes.Usage;
             }
             var loaded = new SourceConfigLoader(new SourceConfigLoaderOptions { AllowAnyBaseUrl = true }).Load(parseResult.GetValue(config)!);
@@ -81,9 +80,8 @@ public static class CheckpointCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var (stdout, stderr) = (parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error);
-            if (!ShardAssignment.TryParse(parseResult.GetValue(shard), out var assignment, out var shardError))
+            if (await ReadShardAsync(parseResult, shard) is not { } assignment)
             {
-                await stderr.WriteLineAsync($"error: --shard {shardError}");
                 return ExitCodes.Usage;
             }
             var path = parseResult.GetValue(input)!;
@@ -119,6 +117,16 @@ public static class CheckpointCommand
         new("--data") { Description = "The data directory holding kb4collector.db (stop the daemon first)", DefaultValueFactory = _ => "data" };
 
     private static Option<string?> ShardOption(string description) => new("--shard") { Description = description };
+
+    private static async Task<ShardAssignment?> ReadShardAsync(ParseResult parseResult, Option<string?> shard)
+    {
+        if (ShardAssignment.TryParse(parseResult.GetValue(shard), out var assignment, out var error))
+        {
+            return assignment;
+        }
+        await parseResult.InvocationConfiguration.Error.WriteLineAsync($"error: --shard {error}");
+        return null;
+    }
 
     private static async Task<int> WithDatabaseAsync(string dataDirectory, TextWriter error, Func<CollectorDatabase, Task<int>> work)
     {
