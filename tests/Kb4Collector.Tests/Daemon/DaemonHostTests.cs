@@ -167,24 +167,3 @@ public sealed class DaemonHostTests
     }
 }
 
-/// <summary>systemctl reload sends SIGHUP (the unit's ExecReload): the daemon reads its source files again and keeps running.</summary>
-public sealed class DaemonReloadSignalTests
-{
-    [Fact]
-    public async Task SighupReadsTheSourceFilesAgainAndTheDaemonKeepsRunning()
-    {
-        await using var daemon = await DaemonHarness.StartAsync();
-        daemon.WriteSource("us.json", "KnowBe4 US");
-        await daemon.StartDaemonAsync();
-
-        using (var kill = System.Diagnostics.Process.Start("kill", ["-HUP", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
-            Assert.Equal(0, kill.ExitCode);
-        }
-
-        await Waits.UntilAsync(() => daemon.Log.ToString().Contains("SIGHUP: reading the source files again", StringComparison.Ordinal), "the reload to be logged");
-        await daemon.UntilStateAsync("KnowBe4 US", Kb4Collector.Lifecycle.SourceState.Collecting);
-        await daemon.UntilAllDeliveredAsync();
-    }
-}
