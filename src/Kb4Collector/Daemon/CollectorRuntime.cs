@@ -91,14 +91,15 @@ public sealed class CollectorRuntime : BackgroundService
         {
             Log.ShardAssigned(_logger, Shard);
         }
-        _watcher.Start();
         // systemctl reload (ExecReload=kill -HUP): read the source files again, keys in files or the environment included.
+        // Registered before the first load is logged, so a reload right after start does not meet SIGHUP's default (exit).
         using var hangUp = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
             Log.ReloadSignalled(_logger);
             _watcher.RequestReload();
         });
+        _watcher.Start();
         try
         {
             await foreach (var reload in _watcher.Reloads.ReadAllAsync(stoppingToken))
