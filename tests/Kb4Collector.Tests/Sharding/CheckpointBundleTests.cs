@@ -7,11 +7,11 @@ namespace Kb4Collector.Tests.Sharding;
 
 public sealed class CheckpointBundleTests : IDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "kb4-bundle-" + Guid.NewGuid().ToString("N"));
+    private readonly TempSourceFolder _temp = new();
 
-    public CheckpointBundleTests() => Directory.CreateDirectory(_folder);
+    private string Folder => _temp.Path;
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void ASourceMovesWithEveryDocumentOfItsOwnAndOfItsKeyAndNothingOfOthers()
@@ -19,7 +19,7 @@ public sealed class CheckpointBundleTests : IDisposable
         var moving = new BundleSource("moving-1", "Moving", "aaaaaaaaaaaaaaaa");
         var staying = new BundleSource("staying-1", "Staying", "bbbbbbbbbbbbbbbb");
         BsonDocument bundle;
-        using (var source = CollectorDatabase.Open(Path.Combine(_folder, "old")))
+        using (var source = CollectorDatabase.Open(Path.Combine(Folder, "old")))
         {
             var db = source.Database;
             foreach (var owner in new[] { moving, staying })
@@ -35,10 +35,10 @@ public sealed class CheckpointBundleTests : IDisposable
             db.GetCollection("health_events", BsonAutoId.Int64).Insert(new BsonDocument { ["SourceId"] = moving.Id, ["EventName"] = "Moved" });
             bundle = CheckpointBundle.Export(source, [moving], DateTimeOffset.UtcNow);
         }
-        var file = Path.Combine(_folder, "bundle.json");
+        var file = Path.Combine(Folder, "bundle.json");
         CheckpointBundle.Write(bundle, file);
 
-        using var target = CollectorDatabase.Open(Path.Combine(_folder, "new"));
+        using var target = CollectorDatabase.Open(Path.Combine(Folder, "new"));
         var existing = target.Database.GetCollection("health_events", BsonAutoId.Int64);
         existing.Insert(new BsonDocument { ["SourceId"] = "someone-else", ["EventName"] = "Kept" });
         target.Database.GetCollection("checkpoints").Insert(new BsonDocument { ["_id"] = moving.Id, ["LastPollAt"] = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc) });
@@ -77,14 +77,14 @@ public sealed class CheckpointBundleTests : IDisposable
     [Fact]
     public async Task ImportRefusesABundleWithANewerSchemaWithOneClearLine()
     {
-        var file = Path.Combine(_folder, "newer.json");
+        var file = Path.Combine(Folder, "newer.json");
         await File.WriteAllTextAsync(file, $"{{\"format\":\"{CheckpointBundle.Format}\",\"schemaVersion\":{DatabaseSchema.Current + 1},\"exportedBy\":\"9.9.0\",\"sources\":[],\"keys\":[]}}", TestContext.Current.CancellationToken);
 
-        var result = await CliRunner.RunAsync("checkpoint", "import", file, "--data", Path.Combine(_folder, "data"));
+        var result = await CliRunner.RunAsync("checkpoint", "import", file, "--data", Path.Combine(Folder, "data"));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal($"error: {file}: schemaVersion {DatabaseSchema.Current + 1} is newer than this kb4collector", result.Error[..(result.Error.IndexOf(" reads", StringComparison.Ordinal))].Replace($" {Kb4Collector.Admin.AdminVersion.Current}", "", StringComparison.Ordinal));
-        Assert.False(File.Exists(Path.Combine(_folder, "data", CollectorDatabase.FileName)));
+        Assert.False(File.Exists(Path.Combine(Folder, "data", CollectorDatabase.FileName)));
     }
 
     [Fact]
