@@ -67,6 +67,7 @@ public static class AdminEndpoints
                 : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
 
         SourceEndpoints.Map(app, runtime, startedAt, logger);
+        ShardEndpoints.Map(app, runtime);
         HealthEndpoints.Map(app, runtime.Health);
         AdminMetrics.Map(app, new AdminMetrics(runtime));
         ConsoleEndpoints.Map(app, token, sessions, runtime.CollectorName, logger);

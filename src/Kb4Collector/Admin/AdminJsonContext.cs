@@ -27,6 +27,7 @@ public sealed record AdminError(int Status, string Code, string Message);
 [JsonSerializable(typeof(UsageResponse))]
 [JsonSerializable(typeof(DeadLettersResponse))]
 [JsonSerializable(typeof(ReplayResponse))]
+[JsonSerializable(typeof(ShardResponse))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(bool))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 
 namespace Kb4Collector.Cli;
 
@@ -16,6 +17,12 @@ public static class CommandLine
         Admin.AdminCommands.AddTo(root);
         root.Subcommands.Add(Demo.DemoCommand.Create());
         root.Subcommands.Add(Storage.StorageCommand.Create());
+        root.Subcommands.Add(Sharding.CheckpointCommand.Create());
+        root.Subcommands.Add(Admin.HealthCheckCommand.Create());
+        foreach (var version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new PrintVersion();
+        }
         return root;
     }
 
@@ -40,5 +47,15 @@ public static class CommandLine
             return ExitCodes.Usage;
         }
         return await parseResult.InvokeAsync(configuration, cancellationToken);
+    }
+
+    /// <summary><c>--version</c>: the version, the commit and the build date on one line.</summary>
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(Admin.AdminVersion.Describe());
+            return ExitCodes.Success;
+        }
     }
 }

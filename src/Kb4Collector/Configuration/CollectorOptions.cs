@@ -29,6 +29,12 @@ public sealed class CollectorOptions
     /// <summary>Folders source files may read <c>file:</c> keys from, besides their own folder and <c>$CREDENTIALS_DIRECTORY</c>.</summary>
     public List<string> KeyFileDirectories { get; set; } = [];
 
+    /// <summary>
+    /// <c>i/n</c>: collect only the sources whose API key hashes to replica <c>i</c> of <c>n</c>; <c>i</c> may be a
+    /// StatefulSet pod name ending in <c>-&lt;ordinal&gt;</c>. Empty: this process collects every source.
+    /// </summary>
+    public string? Shard { get; set; }
+
     public AdminOptions Admin { get; set; } = new();
 
     public SinkOptionsSection Sink { get; set; } = new();

@@ -32,6 +32,10 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
         {
             failures.Add($"Collector:SourcesRescanSeconds must be from 1 to 3600, not {options.SourcesRescanSeconds}.");
         }
+        if (!Sharding.ShardAssignment.TryParse(options.Shard, out _, out var shardError))
+        {
+            failures.Add($"Collector:Shard {shardError}.");
+        }
 
         ValidateAdmin(options.Admin, failures);
         ValidateSink(options.Sink, failures);

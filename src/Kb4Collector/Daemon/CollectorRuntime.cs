@@ -4,6 +4,7 @@ using Kb4Collector.Configuration;
 using Kb4Collector.Health;
 using Kb4Collector.Lifecycle;
 using Kb4Collector.Storage;
+using Kb4Collector.Sharding;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,8 @@ namespace Kb4Collector.Daemon;
 /// <summary>
 /// Runs one supervisor per configured source and follows the source files: a new source starts, an edited one goes
 /// back to Pending (keeping its checkpoint when its query is the same), a removed one stops and is deleted.
+/// With a <see cref="ShardAssignment"/> only the sources whose key hashes to this replica run; the others are kept
+/// aside, with their owner, in <see cref="SourcesElsewhere"/>.
 /// </summary>
 public sealed class CollectorRuntime : BackgroundService
 {
@@ -26,6 +29,7 @@ public sealed class CollectorRuntime : BackgroundService
     private readonly CollectorOptions _options;
     private readonly ILogger<CollectorRuntime> _logger;
     private readonly ConcurrentDictionary<string, RunningSource> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SourceDefinition> _elsewhere = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _firstLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -43,7 +47,14 @@ public sealed class CollectorRuntime : BackgroundService
         _health = health;
         _options = options.Value;
         _logger = logger;
+        Shard = ShardAssignment.TryParse(_options.Shard, out var shard, out _) ? shard : ShardAssignment.Unsharded;
     }
+
+    public ShardAssignment Shard { get; }
+
+    /// <summary>Configured sources another replica collects (their key hashes elsewhere), by name.</summary>
+    public IReadOnlyList<SourceDefinition> SourcesElsewhere() =>
+        [.. _elsewhere.Values.OrderBy(source => source.Name, StringComparer.OrdinalIgnoreCase)];
 
     public string CollectorName => _options.Name;
 
@@ -96,6 +107,18 @@ public sealed class CollectorRuntime : BackgroundService
         {
             Log.StorageUnavailable(_logger, problem);
         }
+        if (Shard.IsSharded)
+        {
+            Log.ShardAssigned(_logger, Shard);
+        }
+        // systemctl reload (ExecReload=kill -HUP): read the source files again, keys in files or the environment included.
+        // Registered before the first load is logged, so a reload right after start does not meet SIGHUP's default (exit).
+        using var hangUp = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            Log.ReloadSignalled(_logger);
+            _watcher.RequestReload();
+        });
         _watcher.Start();
         try
         {
@@ -151,18 +174,41 @@ public sealed class CollectorRuntime : BackgroundService
         var renames = Renames(changes);
         foreach (var removed in changes.Removed.Where(removed => !renames.ContainsKey(removed)))
         {
+            _elsewhere.TryRemove(removed.Id, out _);
             Remove(removed, renamedTo: null);
         }
         foreach (var update in changes.Updated)
         {
-            Update(update);
+            if (Shard.Owns(update.Current.ApiKeyFingerprint))
+            {
+                _elsewhere.TryRemove(update.Current.Id, out _);
+                Update(update);
+            }
+            else
+            {
+                _elsewhere[update.Current.Id] = update.Current;
+                Remove(update.Previous, renamedTo: null);
+            }
         }
         foreach (var added in changes.Added.Where(added => !renames.ContainsValue(added)))
         {
-            Start(added);
+            if (Shard.Owns(added.ApiKeyFingerprint))
+            {
+                Start(added);
+            }
+            else
+            {
+                _elsewhere[added.Id] = added;
+            }
         }
         foreach (var (previous, current) in renames)
         {
+            _elsewhere.TryRemove(previous.Id, out _);
+            if (!Shard.Owns(current.ApiKeyFingerprint))
+            {
+                _elsewhere[current.Id] = current;
+                continue;
+            }
             Remove(previous, renamedTo: current);
         }
     }

@@ -36,4 +36,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7091, Level = LogLevel.Information, Message = "Source \"{SourceName}\" took over the checkpoint of {PreviousId}, a source of the same host and key no longer configured (renamed while the daemon was down)")]
     public static partial void SourceAdoptedCheckpoint(ILogger logger, string sourceName, string previousId);
+
+    [LoggerMessage(EventId = 7010, Level = LogLevel.Information, Message = "This collector is shard {Shard}: it collects only the sources whose API key hashes to it")]
+    public static partial void ShardAssigned(ILogger logger, Sharding.ShardAssignment shard);
+
+    [LoggerMessage(EventId = 7011, Level = LogLevel.Information, Message = "SIGHUP: reading the source files again")]
+    public static partial void ReloadSignalled(ILogger logger);
 }

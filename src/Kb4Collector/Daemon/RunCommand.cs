@@ -11,6 +11,7 @@ public static class RunCommand
         var config = new Option<string?>("--config") { Description = "A source file or a folder of *.json source files (Collector:SourcesPath; default config/sources)" };
         var data = new Option<string?>("--data") { Description = "Data directory: checkpoint database and admin.token (Collector:DataDirectory; default data)" };
         var settings = new Option<string?>("--settings") { Description = $"Collector-wide settings file (default {DaemonSettings.DefaultSettingsFile})" };
+        var shard = new Option<string?>("--shard") { Description = "i/n: collect only the sources whose API key hashes to replica i of n (Collector:Shard; i may be a pod name ending in -<ordinal>)" };
         var logFormat = new Option<string>("--log-format") { Description = "text (readable, default) or json (compact JSON lines)", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
         var command = new Command("run", "Run the collector daemon. Any setting can be given as --Collector:Sink:Url=… after the options.")
@@ -20,6 +21,7 @@ public static class RunCommand
         command.Options.Add(config);
         command.Options.Add(data);
         command.Options.Add(settings);
+        command.Options.Add(shard);
         command.Options.Add(logFormat);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -30,6 +32,7 @@ public static class RunCommand
                 SettingsFile = parseResult.GetValue(settings),
                 JsonLogs = parseResult.GetValue(logFormat) == "json",
                 Overrides = [.. parseResult.UnmatchedTokens],
+                Values = parseResult.GetValue(shard) is { } shardText ? new Dictionary<string, string?> { ["Collector:Shard"] = shardText } : new Dictionary<string, string?>(),
             };
             return await RunAsync(daemonSettings, parseResult.InvocationConfiguration.Error, cancellationToken);
         });
@@ -42,6 +45,11 @@ public static class RunCommand
         try
         {
             app = DaemonHost.Build(settings);
+        }
+        catch (Storage.DatabaseSchemaException newer)
+        {
+            await error.WriteLineAsync("error: " + newer.Message);
+            return ExitCodes.Failure;
         }
         catch (Exception problem) when (problem is DaemonConfigurationException or FileNotFoundException or InvalidDataException or FormatException)
         {
@@ -64,6 +72,11 @@ public static class RunCommand
             {
                 await error.WriteLineAsync("error: " + invalid.Message);
                 return ExitCodes.Usage;
+            }
+            catch (Storage.DatabaseSchemaException newer)
+            {
+                await error.WriteLineAsync("error: " + newer.Message);
+                return ExitCodes.Failure;
             }
         }
         return ExitCodes.Success;

@@ -16,19 +16,30 @@ public sealed class CollectorDatabase : IDisposable
     private volatile string? _problem;
     private readonly Stream[] _ownedStreams;
 
-    private CollectorDatabase(LiteDatabase database, string? problem = null, params Stream[] ownedStreams)
+    private CollectorDatabase(LiteDatabase database, string description, string? problem = null, params Stream[] ownedStreams)
     {
         _ownedStreams = ownedStreams;
         // Dates come back as UTC, not converted to the machine's local time.
         database.UtcDate = true;
         Database = database;
         _problem = problem;
+        int? version;
+        try
+        {
+            version = DatabaseSchema.Check(database, description);
+        }
+        catch (DatabaseSchemaException)
+        {
+            database.Dispose();
+            throw;
+        }
         foreach (var name in s_collections.Where(name => !database.CollectionExists(name)))
         {
             // LiteDB has no "create collection": an insert of nothing creates it without a document.
             database.GetCollection(name).Insert(Array.Empty<BsonDocument>());
         }
         database.GetCollection(Collection.SeenChunkDocument.Collection).EnsureIndex(nameof(Collection.SeenChunkDocument.SourceId));
+        DatabaseSchema.Migrate(database, version);
     }
 
     public LiteDatabase Database { get; }
@@ -95,14 +106,14 @@ public sealed class CollectorDatabase : IDisposable
                 RestrictToOwner(log);
             }
             ReadThrough(database);
-            var opened = new CollectorDatabase(database);
+            var opened = new CollectorDatabase(database, path);
             if (!File.Exists(marker))
             {
                 File.WriteAllText(marker, "This data directory holds a kb4collector database; see the README, Storage and recovery.\n");
             }
             return opened;
         }
-        catch (Exception error) when (error is not StorageUnavailableException and not OutOfMemoryException)
+        catch (Exception error) when (error is not StorageUnavailableException and not DatabaseSchemaException and not OutOfMemoryException)
         {
             // A damaged page surfaces as whatever LiteDB's reader trips on (LiteException, InvalidCastException, ...).
             DisposeQuietly(database);
@@ -121,13 +132,13 @@ public sealed class CollectorDatabase : IDisposable
         CreateDataDirectory(dataDirectory);
         var data = OpenFile(Path.Combine(dataDirectory, FileName));
         var log = OpenFile(Path.Combine(dataDirectory, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName)));
-        return new CollectorDatabase(new LiteDatabase(wrapFile(data), mapper: null, logStream: wrapFile(log)), null, data, log);
+        return new CollectorDatabase(new LiteDatabase(wrapFile(data), mapper: null, logStream: wrapFile(log)), data.Name, null, data, log);
 
         static FileStream OpenFile(string path) => new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
     }
 
     /// <summary>An in-memory database, for the CLI's one-shot commands and for tests that do not need a file.</summary>
-    public static CollectorDatabase InMemory() => new(new LiteDatabase(new MemoryStream()));
+    public static CollectorDatabase InMemory() => new(new LiteDatabase(new MemoryStream()), "the in-memory database");
 
     /// <summary>
     /// A stand-in for a database that could not be opened: empty, in memory, carrying <paramref name="problem"/> so the
@@ -136,7 +147,7 @@ public sealed class CollectorDatabase : IDisposable
     public static CollectorDatabase Unavailable(string problem)
     {
         ArgumentException.ThrowIfNullOrEmpty(problem);
-        return new(new LiteDatabase(new MemoryStream()), problem);
+        return new(new LiteDatabase(new MemoryStream()), "the in-memory stand-in", problem);
     }
 
     /// <summary>Records that the file failed while running; true for the first report (whose reason is kept).</summary>

@@ -169,3 +169,4 @@ public sealed class DaemonHostTests
         Assert.Equal(daemon.Sink.Ids.Count, daemon.Sink.Ids.Distinct().Count());
     }
 }
+
