@@ -34,6 +34,12 @@ public sealed record SourceConfigLoaderOptions
     /// <summary>Accept any http(s) base URL, not only the KnowBe4 regional hosts and loopback.</summary>
     public bool AllowAnyBaseUrl { get; init; }
 
+    /// <summary>
+    /// Tests only: every KnowBe4 host a file names resolves to this (loopback) URL instead of the region's API host,
+    /// so a file copied from Sumo's docs runs unchanged against the emulator.
+    /// </summary>
+    internal Uri? KnowBe4HostOverride { get; init; }
+
     /// <summary>Looks up an environment variable for <c>env:NAME</c> keys; null when it is not set.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 

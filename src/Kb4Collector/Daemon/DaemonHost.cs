@@ -132,7 +132,7 @@ public static class DaemonHost
             new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = System.Net.DecompressionMethods.All },
             time,
             sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(_ => new SourceConfigLoader(new SourceConfigLoaderOptions { AllowAnyBaseUrl = options.AllowAnyBaseUrl }));
+        services.AddSingleton(_ => new SourceConfigLoader(new SourceConfigLoaderOptions { AllowAnyBaseUrl = options.AllowAnyBaseUrl, KnowBe4HostOverride = settings.KnowBe4HostOverride }));
         services.AddSingleton<SourceRegistry>();
         services.AddSingleton(sp => new SourceWatcher(
             options.SourcesPath,
