@@ -55,7 +55,7 @@ public static class AdminEndpoints
 
         SourceEndpoints.Map(app, runtime, startedAt, logger);
         HealthEndpoints.Map(app, runtime.Health);
-        AdminMetrics.Map(app, new AdminMetrics(runtime));
+        AdminMetrics.Map(app, new AdminMetrics(runtime, app.Services.GetRequiredService<Telemetry.RequestMetrics>()));
         StatusPage.Map(app, runtime, startedAt);
     }
 }

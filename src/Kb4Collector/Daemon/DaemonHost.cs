@@ -5,6 +5,7 @@ using Kb4Collector.Delivery;
 using Kb4Collector.Health;
 using Kb4Collector.Quota;
 using Kb4Collector.Storage;
+using Kb4Collector.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -117,19 +118,24 @@ public static class DaemonHost
         services.AddSingleton(sp => new CallLedger(sp.GetRequiredService<CollectorDatabase>(), time));
         services.AddSingleton(sp => new NotBeforeStore(sp.GetRequiredService<CollectorDatabase>(), time));
         services.AddSingleton(_ => new ApiKeyRateLimiters(time, settings.KnowBe4RequestsPerSecond));
+        services.AddSingleton<RequestMetrics>();
         services.AddSingleton(sp => new HttpLogSink(
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
             SinkOptionsFrom(options.Sink),
             time,
             sp.GetRequiredService<CollectorDatabase>(),
-            sp.GetRequiredService<ILogger<HttpLogSink>>()));
+            sp.GetRequiredService<ILogger<HttpLogSink>>(),
+            sp.GetRequiredService<RequestMetrics>()));
         services.AddSingleton(sp => new CollectionServices(
             sp.GetRequiredService<CollectorDatabase>(),
             sp.GetRequiredService<HttpLogSink>(),
             sp.GetRequiredService<ApiKeyRateLimiters>(),
             sp.GetRequiredService<CallLedger>(),
             sp.GetRequiredService<NotBeforeStore>(),
-            new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = System.Net.DecompressionMethods.All },
+            new KnowBe4MetricsHandler(sp.GetRequiredService<RequestMetrics>(), time)
+            {
+                InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = System.Net.DecompressionMethods.All },
+            },
             time,
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(_ => new SourceConfigLoader(new SourceConfigLoaderOptions { AllowAnyBaseUrl = options.AllowAnyBaseUrl, KnowBe4HostOverride = settings.KnowBe4HostOverride }));
