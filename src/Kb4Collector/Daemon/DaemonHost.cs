@@ -56,10 +56,13 @@ public static class DaemonHost
         }
         var listen = ListenAddress.TryParse(options.Admin.Listen, out var address, out _) ? address : throw new DaemonConfigurationException(["Collector:Admin:Listen is not host:port."]);
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        CollectorDatabase.EnsureDirectory(dataDirectory);
 
         builder.Services.AddSerilog((services, logger) =>
         {
             logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext();
+            // A start-up failure an operator can fix is reported as one line by `run`; the host's own stack-trace report of it is dropped (RunCommand logs it at Debug).
+            logger.Filter.ByExcluding(logEvent => logEvent.Level > Serilog.Events.LogEventLevel.Debug && logEvent.Exception is { } exception && StartupFailure.From(exception) is not null);
             var output = settings.LogOutput;
             if (settings.JsonLogs)
             {
