@@ -24,7 +24,7 @@ public sealed record CollectorJson(
     int UnresolvedHealthEvents,
     IReadOnlyList<ConfigProblemJson> ConfigProblems);
 
-public sealed record ConfigProblemJson(string File, string? Source, string Field, string Message, string Severity);
+public sealed record ConfigProblemJson(string File, string? Source, string Field, string Message, string Severity, int? Line = null, int? Column = null);
 
 /// <summary><c>GET /api/v1/collectors/local/sources</c>.</summary>
 public sealed record SourcesResponse(IReadOnlyList<SourceJson> Sources);

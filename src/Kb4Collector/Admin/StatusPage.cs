@@ -137,7 +137,7 @@ internal static class StatusPage
 
     private static string Encode(string value) => HtmlEncoder.Default.Encode(value);
 
-    private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    private static string Number(long value) => Cli.CliText.Number(value);
 
     private static string Time(DateTimeOffset? value) =>
         value is { } time ? Encode(time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)) : "–";

@@ -94,4 +94,12 @@ public sealed class CliHelpTests
 
         Assert.Matches(@"\[default: \d+[smh]\]", result.Output);
     }
+
+    [Fact]
+    public void CountsAndDurationsReadTheSameInTheCliAndOnTheStatusPage()
+    {
+        Assert.Equal("12,345", CliText.Number(12_345));
+        Assert.Equal("1m30s", CliText.Duration(TimeSpan.FromSeconds(90)));
+        Assert.Equal(Kb4Collector.Configuration.DurationParser.Format(TimeSpan.FromMinutes(5)), CliText.Duration(TimeSpan.FromMinutes(5)));
+    }
 }
