@@ -44,6 +44,8 @@ public sealed class SumoDropInDaemonTests
         Assert.Equal("source_category", source.Definition.Category);
         // No licensedUsers: the default budget, said once as a warning, visible among the configuration problems.
         Assert.Contains(harness.Runtime.ConfigProblems, problem => problem.Field == "config.licensedUsers" && !problem.IsError);
+        // Said once: rescans (every second here) do not repeat a known problem.
+        Assert.Single(harness.Log.Text.Split('\n'), line => line.Contains("config.licensedUsers", StringComparison.Ordinal));
     }
 
     /// <summary>
