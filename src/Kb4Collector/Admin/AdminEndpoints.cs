@@ -35,6 +35,21 @@ public static class AdminEndpoints
             await response.WriteAsJsonAsync(new AdminError(response.StatusCode, code, message), AdminJsonContext.Default.AdminError);
         });
 
+        // A storage failure met while answering is reported like one met while collecting, with Sumo's error body.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (LiteDB.LiteException error) when (!context.Response.HasStarted)
+            {
+                runtime.ReportStorageFailure(error);
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                await context.Response.WriteAsJsonAsync(new AdminError(503, "storage.failed", runtime.StorageProblem ?? error.Message), AdminJsonContext.Default.AdminError);
+            }
+        });
+
         app.Use(async (context, next) =>
         {
             var path = context.Request.Path;
@@ -49,9 +64,11 @@ public static class AdminEndpoints
         });
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", () => runtime.FirstLoad.IsCompletedSuccessfully
-            ? Results.Text("ready\n")
-            : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/readyz", () => runtime.StorageProblem is { } storage
+            ? Results.Text($"storage failed: {storage}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : runtime.FirstLoad.IsCompletedSuccessfully
+                ? Results.Text("ready\n")
+                : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable));
 
         SourceEndpoints.Map(app, runtime, startedAt, logger);
         HealthEndpoints.Map(app, runtime.Health);

@@ -22,6 +22,9 @@ public sealed class AdminToken
     /// <summary>Where the generated token is kept; null when it was configured.</summary>
     public string? File { get; }
 
+    /// <summary>What was wrong with the token file and has been fixed (it was readable by others); logged at start.</summary>
+    public string? Warning { get; private init; }
+
     /// <summary>The configured token, or the one in <c>admin.token</c>, created (mode 0600) on first start.</summary>
     public static AdminToken Resolve(string? configured, string dataDirectory)
     {
@@ -32,10 +35,16 @@ public sealed class AdminToken
         var path = Path.Combine(dataDirectory, FileName);
         if (System.IO.File.Exists(path))
         {
+            var tightened = RestrictToOwner(path);
             var stored = System.IO.File.ReadAllText(path).Trim();
             if (stored.Length > 0)
             {
-                return new AdminToken(stored, path);
+                if (stored.Length < Configuration.CollectorOptionsValidator.MinimumAdminTokenLength)
+                {
+                    throw new Daemon.DaemonConfigurationException([
+                        $"{Configuration.Text.Escape(path)} holds a token of {stored.Length} characters; at least {Configuration.CollectorOptionsValidator.MinimumAdminTokenLength} are needed (delete the file to have a strong one generated)."]);
+                }
+                return new AdminToken(stored, path) { Warning = tightened };
             }
         }
         Directory.CreateDirectory(dataDirectory);
@@ -76,6 +85,23 @@ public sealed class AdminToken
     }
 
     public override string ToString() => "********";
+
+    /// <summary>Takes group and other permissions off the token file; says so when there were any.</summary>
+    private static string? RestrictToOwner(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+        const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var mode = System.IO.File.GetUnixFileMode(path);
+        if ((mode & ~OwnerOnly) == 0)
+        {
+            return null;
+        }
+        System.IO.File.SetUnixFileMode(path, mode & OwnerOnly);
+        return $"{Configuration.Text.Escape(path)} was readable by other users; its mode is now 0600 (run the daemon with UMask=0077)";
+    }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

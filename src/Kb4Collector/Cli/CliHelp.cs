@@ -53,6 +53,10 @@ internal static partial class CliHelp
         ["statuses get"] = ["kb4collector statuses get <ID>", "kb4collector statuses get <ID> --json"],
         ["help"] = ["kb4collector help", "kb4collector help run", "kb4collector help events list"],
         ["version"] = ["kb4collector version", "kb4collector --version"],
+        ["storage"] = ["kb4collector storage check --data /var/lib/kb4collector", "kb4collector storage reset --source <ID>"],
+        ["storage check"] = ["kb4collector storage check", "kb4collector storage check --data /var/lib/kb4collector"],
+        ["storage repair"] = ["kb4collector storage repair", "kb4collector storage repair --data /var/lib/kb4collector"],
+        ["storage reset"] = ["kb4collector storage reset --source <ID>", "kb4collector storage reset --all --data /var/lib/kb4collector"],
     };
 
     /// <summary>The same placeholder for the same kind of value everywhere (options and arguments without one get theirs here).</summary>
@@ -101,6 +105,9 @@ internal static partial class CliHelp
         ["Collector:SourcesPath"] = "source file or folder, watched (--config)",
         ["Collector:SourcesRescanSeconds"] = "seconds between full rescans of the sources",
         ["Collector:AllowAnyBaseUrl"] = "accept base URLs outside the KnowBe4 hosts",
+        ["Collector:AllowLoopbackBaseUrl"] = "accept loopback base URLs (the emulator)",
+        ["Collector:KeyEnvironmentPrefixes"] = "the only environment variables env: keys may read (prefixes)",
+        ["Collector:KeyFileDirectories"] = "folders file: keys may read from (besides the source file's)",
         ["Collector:Admin:Listen"] = "admin endpoint address, host:port",
         ["Collector:Admin:Token"] = "admin bearer token (empty: generated into admin.token)",
         ["Collector:Admin:AllowNonLoopback"] = "allow the admin endpoint off loopback",
@@ -166,6 +173,12 @@ internal static partial class CliHelp
             {
                 var key = prefix + ":" + property.Name;
                 var value = property.GetValue(section);
+                if (value is System.Collections.IEnumerable list and not string)
+                {
+                    var items = list.Cast<object>().Select(item => item.ToString()).ToList();
+                    into.Add((key, items.Count == 0 ? "(empty)" : string.Join(", ", items), SettingDescriptions.GetValueOrDefault(key) ?? ""));
+                    continue;
+                }
                 if (value is not null && property.PropertyType.IsClass && property.PropertyType != typeof(string))
                 {
                     Walk(value, key, into);

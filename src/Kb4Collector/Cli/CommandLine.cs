@@ -15,6 +15,7 @@ public static class CommandLine
         root.Subcommands.Add(Daemon.RunCommand.Create());
         Admin.AdminCommands.AddTo(root);
         root.Subcommands.Add(Demo.DemoCommand.Create());
+        root.Subcommands.Add(Storage.StorageCommand.Create());
         root.Subcommands.Add(HelpCommand(root));
         root.Subcommands.Add(VersionCommand());
         CliHelp.Install(root);

@@ -3,13 +3,12 @@ using Kb4Collector.KnowBe4;
 namespace Kb4Collector.Cli;
 
 /// <summary>
-/// Follows <c>meta.next_page</c> for <c>events list --all</c>, bounded by <c>--max-pages</c>, and refuses a server
-/// whose next page does not move forward (which would otherwise loop forever).
+/// Follows <c>meta.next_page</c> for <c>events list --all</c>, bounded by <c>--max-pages</c>. A server whose next
+/// page does not move forward never gets here: the client refuses that page (<see cref="KnowBe4FailureKind.MalformedPaging"/>).
 /// </summary>
 internal sealed class PageWalk(EventQuery firstPage, int? maxPages)
 {
     private int? _stoppedBeforePage;
-    private string? _failure;
 
     /// <summary>The query of the next page to read, or null when the walk is over.</summary>
     public EventQuery? Query { get; private set; } = firstPage;
@@ -25,12 +24,6 @@ internal sealed class PageWalk(EventQuery firstPage, int? maxPages)
         {
             return;
         }
-        var current = meta.CurrentPage > 0 ? meta.CurrentPage : query.Page ?? 1;
-        if (next <= current)
-        {
-            _failure = $"the server's meta.next_page ({next}) does not follow page {current}; stopped to avoid a loop";
-            return;
-        }
         if (PagesRead >= maxPages)
         {
             _stoppedBeforePage = next;
@@ -42,11 +35,6 @@ internal sealed class PageWalk(EventQuery firstPage, int? maxPages)
     /// <summary>Tells the user why the walk ended early, if it did, and returns the exit code.</summary>
     public async Task<int> ReportAsync(TextWriter error)
     {
-        if (_failure is not null)
-        {
-            await error.WriteLineAsync($"error: {_failure}");
-            return ExitCodes.Failure;
-        }
         if (_stoppedBeforePage is { } next)
         {
             await error.WriteLineAsync($"warning: stopped after {PagesRead} pages (--max-pages); more events from --page {next}");

@@ -25,6 +25,11 @@ internal sealed class ApiKeyResolver(SourceConfigLoaderOptions options)
                 return null;
             }
             reference = EnvironmentPrefix + variable;
+            if (!MayRead(variable))
+            {
+                sink.Error(Field, $"refers to environment variable {Text.Printable(variable)}, which a source file may not read: only names starting with {string.Join(" or ", options.EnvironmentPrefixes)}, and never the daemon's own Collector__* settings");
+                return null;
+            }
             var value = options.GetEnvironmentVariable(variable);
             if (value is null)
             {
@@ -50,6 +55,11 @@ internal sealed class ApiKeyResolver(SourceConfigLoaderOptions options)
             var path = Path.IsPathRooted(written) ? written : Path.GetFullPath(Path.Combine(sourceFolder, written));
             var shown = path == written ? Text.Quote(written) : $"{Text.Quote(written)} ({Text.Printable(path)})";
             reference = FilePrefix + written;
+            if (!IsUnderAllowedFolder(path, sourceFolder))
+            {
+                sink.Error(Field, $"refers to file {shown}, which is outside the folders key files may be read from (the source file's folder, $CREDENTIALS_DIRECTORY, Collector:KeyFileDirectories)");
+                return null;
+            }
             try
             {
                 key = options.ReadKeyFile(path).Trim();
@@ -93,5 +103,35 @@ internal sealed class ApiKeyResolver(SourceConfigLoaderOptions options)
             return null;
         }
         return (key, reference);
+    }
+
+    private bool MayRead(string variable) =>
+        !variable.StartsWith("Collector__", StringComparison.OrdinalIgnoreCase)
+        && !variable.StartsWith("Collector:", StringComparison.OrdinalIgnoreCase)
+        && options.EnvironmentPrefixes.Any(prefix => variable.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The path, and the file a symbolic link there finally points at, both lie inside an allowed folder.</summary>
+    private bool IsUnderAllowedFolder(string path, string sourceFolder)
+    {
+        var credentials = Environment.GetEnvironmentVariable("CREDENTIALS_DIRECTORY");
+        var folders = options.KeyFileDirectories.Append(sourceFolder)
+            .Concat(string.IsNullOrEmpty(credentials) ? [] : [credentials])
+            .Select(folder => Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar)
+            .ToList();
+        bool Inside(string candidate) => folders.Any(folder => Path.GetFullPath(candidate).StartsWith(folder, StringComparison.Ordinal));
+        if (!Inside(path))
+        {
+            return false;
+        }
+        try
+        {
+            var target = File.ResolveLinkTarget(path, returnFinalTarget: true);
+            return target is null || Inside(target.FullName);
+        }
+        catch (IOException)
+        {
+            // Unreadable links are reported by the read itself.
+            return true;
+        }
     }
 }

@@ -20,6 +20,15 @@ public sealed class CollectorOptions
     /// <summary>Accept a source base URL on any host, not only the KnowBe4 regional hosts and loopback.</summary>
     public bool AllowAnyBaseUrl { get; set; }
 
+    /// <summary>Accept loopback source base URLs (the emulator). Off by default: any local user can listen on a loopback port.</summary>
+    public bool AllowLoopbackBaseUrl { get; set; }
+
+    /// <summary>Prefixes of the environment variables source files may read with <c>env:NAME</c> (never <c>Collector__*</c>).</summary>
+    public List<string> KeyEnvironmentPrefixes { get; set; } = ["KB4_", "KNOWBE4_"];
+
+    /// <summary>Folders source files may read <c>file:</c> keys from, besides their own folder and <c>$CREDENTIALS_DIRECTORY</c>.</summary>
+    public List<string> KeyFileDirectories { get; set; } = [];
+
     public AdminOptions Admin { get; set; } = new();
 
     public SinkOptionsSection Sink { get; set; } = new();

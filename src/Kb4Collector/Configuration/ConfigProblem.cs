@@ -17,8 +17,9 @@ public sealed record ConfigProblem(string File, string? Source, string Field, st
 {
     public bool IsError => Severity == ConfigSeverity.Error;
 
+    /// <summary>One line: a file or source named with a newline or ESC cannot forge another line in a log or in <c>validate</c>'s output.</summary>
     public override string ToString() =>
-        Line is { } line ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{File}:{line}:{Column ?? 1}: {Message}")
-        : Source is null ? $"{File}: field \"{Field}\": {Message}"
-        : $"{File}: source \"{Source}\": field \"{Field}\": {Message}";
+        Line is { } line ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Text.Escape(File)}:{line}:{Column ?? 1}: {Text.Escape(Message)}")
+        : Source is null ? $"{Text.Escape(File)}: field \"{Field}\": {Text.Escape(Message)}"
+        : $"{Text.Escape(File)}: source \"{Text.Escape(Source)}\": field \"{Field}\": {Text.Escape(Message)}";
 }

@@ -162,6 +162,31 @@ internal static class Text
 
     public static bool HasControlCharacters(string value) => value.Any(char.IsControl);
 
+    /// <summary>
+    /// A path or name fit for one log or output line: control characters (newline, ESC, ...) escaped as <c>\uXXXX</c>, never cut.
+    /// A file named with a newline must not forge a second line.
+    /// </summary>
+    public static string Escape(string value)
+    {
+        if (!HasControlCharacters(value))
+        {
+            return value;
+        }
+        var builder = new StringBuilder(value.Length + 8);
+        foreach (var character in value)
+        {
+            if (char.IsControl(character))
+            {
+                builder.Append(@"\u").Append(((int)character).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append(character);
+            }
+        }
+        return builder.ToString();
+    }
+
     public static string Describe(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Object => "an object",

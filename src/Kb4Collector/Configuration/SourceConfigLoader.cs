@@ -17,16 +17,17 @@ public sealed class SourceConfigLoader
         IgnoreInaccessible = false,
     };
 
-    private readonly SourceFileParser _parser;
+    private readonly SourceConfigLoaderOptions _options;
 
     public SourceConfigLoader(SourceConfigLoaderOptions? options = null)
     {
-        _parser = new SourceFileParser(options ?? new SourceConfigLoaderOptions());
+        _options = options ?? new SourceConfigLoaderOptions();
     }
 
     public SourceLoadResult Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var parser = new SourceFileParser(_options with { KeyFileDirectories = [.. _options.KeyFileDirectories, .. ConfigDirectory(path)] });
 
         var problems = new List<ConfigProblem>();
         if (!TryListFiles(path, problems, out var files))
@@ -40,7 +41,7 @@ public sealed class SourceConfigLoader
         var nameOwners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var file in files)
         {
-            var outcome = _parser.Parse(file, problems);
+            var outcome = parser.Parse(file, problems);
             if (outcome.Broken)
             {
                 brokenFiles.Add(file);
@@ -63,7 +64,12 @@ public sealed class SourceConfigLoader
                 }
 
                 nameOwners.Add(entry.Name, file);
-                if (entry.Definition is null)
+                if (entry.Definition is not null && sources.Count >= SourceConfigLoaderOptions.MaxSources)
+                {
+                    problems.Add(new ConfigProblem(file, entry.Name, "config.name", $"one daemon runs at most {SourceConfigLoaderOptions.MaxSources} sources; this source is ignored", ConfigSeverity.Error));
+                    rejected.Add(new RejectedSource(file, entry.Name, entry.Location));
+                }
+                else if (entry.Definition is null)
                 {
                     rejected.Add(new RejectedSource(file, entry.Name, entry.Location));
                 }
@@ -103,6 +109,16 @@ public sealed class SourceConfigLoader
             problems.Add(new ConfigProblem(path, null, "$", $"the folder cannot be listed: {FileErrors.Describe(exception)}", ConfigSeverity.Error));
             return false;
         }
+    }
+
+    /// <summary>
+    /// The configuration directory key files may live in: the folder above a sources folder (<c>/etc/kb4collector</c>
+    /// for <c>/etc/kb4collector/sources</c>), or the folder of a single source file; never a file system root.
+    /// </summary>
+    private static IEnumerable<string> ConfigDirectory(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
+        return directory is null || Path.GetPathRoot(directory) == directory ? [] : [directory];
     }
 
     /// <summary>True for <c>name.json</c>; false for dot-files such as editor lock files (<c>.#us.json</c>).</summary>

@@ -424,6 +424,11 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
 
         if (uri.IsLoopback)
         {
+            if (!options.AllowLoopbackBaseUrl)
+            {
+                sink.Error(Field, $"{Authority(uri)} is a loopback address, where any local user can listen and receive the API key; the daemon accepts it only with Collector:AllowLoopbackBaseUrl=true (the emulator, tests)");
+                return null;
+            }
             return WithTrailingSlash(uri);
         }
         if (options.AllowAnyBaseUrl)

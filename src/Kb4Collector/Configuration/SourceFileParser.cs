@@ -74,6 +74,10 @@ internal sealed partial class SourceFileParser(SourceConfigLoaderOptions options
         {
             sink.Error("sources", $"must be an array of source objects, not {Text.Describe(many.ValueKind)}");
         }
+        else if (hasSources && many.GetArrayLength() > SourceConfigLoaderOptions.MaxSourcesPerFile)
+        {
+            sink.Error("sources", $"holds {many.GetArrayLength()} sources; a file may define at most {SourceConfigLoaderOptions.MaxSourcesPerFile} (split them across files)");
+        }
 
         if (sink.ErrorCount > 0)
         {
@@ -123,21 +127,20 @@ internal sealed partial class SourceFileParser(SourceConfigLoaderOptions options
         bytes = [];
         try
         {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if (stream.Length > SourceConfigLoaderOptions.MaxSourceFileBytes)
-            {
-                sink.Error("$", $"the file is larger than {SourceConfigLoaderOptions.MaxSourceFileBytes / (1024 * 1024)} MiB");
-                return false;
-            }
-            bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
-            return true;
+            bytes = BoundedFile.Read(file, SourceConfigLoaderOptions.MaxSourceFileBytes);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             sink.Error("$", $"the file cannot be read: {FileErrors.Describe(exception)}");
             return false;
         }
+        // System.Text.Json only meets bad UTF-8 when a string is decoded, deep in validation; refuse the file up front.
+        if (System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out var valid, out _, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
+        {
+            sink.Error("$", $"the file is not valid UTF-8 (at byte {valid + 1}); save it as UTF-8");
+            return false;
+        }
+        return true;
     }
 
     private static ReadOnlyMemory<byte> SkipByteOrderMark(byte[] bytes) =>

@@ -31,6 +31,12 @@ public sealed record SourceConfigLoaderOptions
     public const int MaxSourceFileBytes = 16 * 1024 * 1024;
     public const int MaxKeyFileBytes = 64 * 1024;
 
+    /// <summary>Sources one file may define; more is a mistake (or an attack), and the file is refused.</summary>
+    public const int MaxSourcesPerFile = 200;
+
+    /// <summary>Sources one daemon runs; those beyond it (in load order) are refused with a problem.</summary>
+    public const int MaxSources = 1000;
+
     /// <summary>Accept any http(s) base URL, not only the KnowBe4 regional hosts and loopback.</summary>
     public bool AllowAnyBaseUrl { get; init; }
 
@@ -40,6 +46,24 @@ public sealed record SourceConfigLoaderOptions
     /// </summary>
     internal Uri? KnowBe4HostOverride { get; init; }
 
+    /// <summary>
+    /// Accept loopback base URLs (the emulator). Anyone on the machine can listen on a loopback port, so the daemon
+    /// refuses them unless <c>Collector:AllowLoopbackBaseUrl</c>; the CLI verbs, run by the operator, accept them.
+    /// </summary>
+    public bool AllowLoopbackBaseUrl { get; init; } = true;
+
+    /// <summary>
+    /// The only environment variables <c>env:NAME</c> may read (by prefix, ignoring case). The daemon's own settings
+    /// (<c>Collector__*</c>: sink token, admin token) are never readable, whatever this says.
+    /// </summary>
+    public IReadOnlyList<string> EnvironmentPrefixes { get; init; } = ["KB4_", "KNOWBE4_"];
+
+    /// <summary>
+    /// Folders <c>file:/path</c> may read from, besides the source file's own folder and systemd's
+    /// <c>$CREDENTIALS_DIRECTORY</c>.
+    /// </summary>
+    public IReadOnlyList<string> KeyFileDirectories { get; init; } = [];
+
     /// <summary>Looks up an environment variable for <c>env:NAME</c> keys; null when it is not set.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
@@ -48,12 +72,7 @@ public sealed record SourceConfigLoaderOptions
 
     private static string ReadKeyFileFromDisk(string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        if (stream.Length > MaxKeyFileBytes)
-        {
-            throw new IOException($"it is larger than {MaxKeyFileBytes / 1024} KiB; it should hold just the key");
-        }
-        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        return reader.ReadToEnd();
+        var bytes = BoundedFile.Read(path, MaxKeyFileBytes);
+        return new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetString(bytes).TrimStart('\uFEFF');
     }
 }

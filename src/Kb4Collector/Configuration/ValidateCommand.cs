@@ -36,7 +36,7 @@ public static class ValidateCommand
         foreach (var rejected in result.RejectedSources)
         {
             var label = rejected.Name is null ? rejected.Location : Text.Quote(rejected.Name);
-            await output.WriteLineAsync($"invalid: source {label} in {rejected.File}: see the errors".AsMemory(), cancellationToken);
+            await output.WriteLineAsync($"invalid: source {label} in {Text.Escape(rejected.File)}: see the errors".AsMemory(), cancellationToken);
         }
         foreach (var problem in result.Problems)
         {
@@ -58,7 +58,7 @@ public static class ValidateCommand
         var where = source.BaseUrlAsWritten is { } written && !string.Equals(written.Trim(), source.BaseUrl.AbsoluteUri, StringComparison.Ordinal)
             ? $"baseURL {written.Trim()} -> {resolved}"
             : resolved;
-        return $"ok: source {Text.Quote(source.Name)} in {source.SourceFile}: id {source.Id}, {where}, key {source.ApiKeyReference} (sha256 {source.ApiKeyFingerprint}), "
+        return $"ok: source {Text.Quote(source.Name)} in {Text.Escape(source.SourceFile)}: id {source.Id}, {where}, key {source.ApiKeyReference} (sha256 {source.ApiKeyFingerprint}), "
             + $"lookback {DurationParser.Format(source.InitialLookback)}, backdate horizon {DurationParser.Format(source.BackdateHorizon)}"
             + (source.SiemForward ? ", forwarded to Cloud SIEM" : "");
     }

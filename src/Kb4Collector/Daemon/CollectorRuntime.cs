@@ -3,6 +3,7 @@ using Kb4Collector.Collection;
 using Kb4Collector.Configuration;
 using Kb4Collector.Health;
 using Kb4Collector.Lifecycle;
+using Kb4Collector.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -55,6 +56,9 @@ public sealed class CollectorRuntime : BackgroundService
 
     public IReadOnlyList<ConfigProblem> ConfigProblems => _registry.Problems;
 
+    /// <summary>Why no source collects: the database could not be opened safely or failed while running; null when sound.</summary>
+    public string? StorageProblem => _services.Database.Problem;
+
     public IReadOnlyList<SourceView> Sources() =>
         [.. _sources.Values.OrderBy(source => source.Definition.Name, StringComparer.OrdinalIgnoreCase).Select(View)];
 
@@ -74,8 +78,24 @@ public sealed class CollectorRuntime : BackgroundService
         return true;
     }
 
+    /// <summary>
+    /// Records a failure of the database met while running (by a source, the admin endpoint or shutdown): from then on
+    /// no source collects and <c>/readyz</c> says why. Logged once.
+    /// </summary>
+    public void ReportStorageFailure(Exception error)
+    {
+        if (_services.Database.ReportFailure($"the database failed while running ({error.GetType().Name}: {error.Message}); stop the daemon and see 'kb4collector storage check' (README, Storage and recovery)"))
+        {
+            Log.StorageFailed(_logger, error.GetType().Name, error.Message);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (StorageProblem is { } problem)
+        {
+            Log.StorageUnavailable(_logger, problem);
+        }
         _watcher.Start();
         try
         {
@@ -110,7 +130,14 @@ public sealed class CollectorRuntime : BackgroundService
             await _abort.CancelAsync();
             await running.WaitAsync(TimeSpan.FromSeconds(5), _services.TimeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-        _services.Ledger.Flush();
+        try
+        {
+            _services.Ledger.Flush();
+        }
+        catch (Exception error) when (error is LiteDB.LiteException or IOException or ObjectDisposedException)
+        {
+            ReportStorageFailure(error);
+        }
     }
 
     public override void Dispose()
@@ -140,7 +167,7 @@ public sealed class CollectorRuntime : BackgroundService
         var pipeline = CreatePipeline(definition);
         var supervisor = new SourceSupervisor(
             new SourceIdentity(definition.Id, definition.Name),
-            pipeline.Work,
+            Guarded(pipeline.Work),
             _services.Database,
             _health,
             new SupervisorOptions { CollectorName = _options.Name },
@@ -163,7 +190,7 @@ public sealed class CollectorRuntime : BackgroundService
         source.Pipeline.Collector.StopAfterCurrentBatch();
         source.Definition = update.Current;
         source.Pipeline = pipeline;
-        source.Supervisor.NotifyConfigUpdated(pipeline.Work);
+        source.Supervisor.NotifyConfigUpdated(Guarded(pipeline.Work));
         Log.SourceUpdated(_logger, update.Current.Name, update.QueryChanged);
     }
 
@@ -185,6 +212,47 @@ public sealed class CollectorRuntime : BackgroundService
             CancellationToken.None,
             TaskContinuationOptions.None,
             TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// The source's work, refused while the database has a problem, and turning a storage failure into that problem:
+    /// a source never collects on an empty stand-in or a damaged file (it would start over and re-send), it stops with
+    /// the reason (ThirdPartyConfig: no retries until the storage is recovered and the source restarted).
+    /// </summary>
+    private SourceWork Guarded(SourceWork work) => new(
+        async cancellationToken =>
+        {
+            ThrowIfStorageFailed();
+            await ReportingStorageFailureAsync(() => work.InitializeAsync(cancellationToken));
+        },
+        async cancellationToken =>
+        {
+            ThrowIfStorageFailed();
+            PollResult result = default;
+            await ReportingStorageFailureAsync(async () => result = await work.PollOnceAsync(cancellationToken));
+            return result;
+        },
+        work.ConfigFingerprint);
+
+    private async Task ReportingStorageFailureAsync(Func<ValueTask> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (LiteDB.LiteException error)
+        {
+            ReportStorageFailure(error);
+            throw new StorageUnavailableException(StorageProblem!, error);
+        }
+    }
+
+    private void ThrowIfStorageFailed()
+    {
+        if (StorageProblem is { } problem)
+        {
+            throw new StorageUnavailableException(problem);
+        }
     }
 
     private SourcePipeline CreatePipeline(SourceDefinition definition) =>

@@ -56,11 +56,30 @@ public static class DaemonHost
         }
         var listen = ListenAddress.TryParse(options.Admin.Listen, out var address, out _) ? address : throw new DaemonConfigurationException(["Collector:Admin:Listen is not host:port."]);
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        CollectorDatabase.EnsureDirectory(dataDirectory);
+        EnsureDataDirectory(dataDirectory);
+        var ownership = DataDirectoryLock.Acquire(dataDirectory);
+        try
+        {
+            return Build(builder, settings, options, listen, dataDirectory, ownership);
+        }
+        catch
+        {
+            ownership.Dispose();
+            throw;
+        }
+    }
+
+    private static WebApplication Build(WebApplicationBuilder builder, DaemonSettings settings, CollectorOptions options, ListenAddress listen, string dataDirectory, DataDirectoryLock ownership)
+    {
+        var configuration = builder.Configuration;
 
         builder.Services.AddSerilog((services, logger) =>
         {
-            logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext();
+            // Request lines carry query strings (?access_token=...): never logged, whatever the settings file says.
+            logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext().Enrich.With(new ControlCharacterEscaper())
+                .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", Serilog.Events.LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.AspNetCore.Routing", Serilog.Events.LogEventLevel.Warning)
+                .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning);
             // A start-up failure an operator can fix is reported as one line by `run`; the host's own stack-trace report of it is dropped (RunCommand logs it at Debug).
             logger.Filter.ByExcluding(logEvent => logEvent.Level > Serilog.Events.LogEventLevel.Debug && logEvent.Exception is { } exception && StartupFailure.From(exception) is not null);
             var output = settings.LogOutput;
@@ -100,9 +119,16 @@ public static class DaemonHost
 
         builder.Services.AddOptions<CollectorOptions>().Bind(configuration.GetSection(CollectorOptions.SectionName)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<CollectorOptions>, CollectorOptionsValidator>();
+        // Registered by factory so the container disposes it (releasing the lock) when the app is disposed.
+        builder.Services.AddSingleton(_ => ownership);
         AddCollector(builder.Services, settings, options, dataDirectory);
 
         var app = builder.Build();
+        app.Services.GetRequiredService<DataDirectoryLock>();
+        if (app.Services.GetRequiredService<AdminToken>().Warning is { } loose)
+        {
+            Log.TokenFileTightened(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DaemonHost)), loose);
+        }
         if (!listen.IsLoopback)
         {
             Log.AdminExposed(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DaemonHost)), listen.ToString());
@@ -111,11 +137,24 @@ public static class DaemonHost
         return app;
     }
 
+    /// <summary>Creates the data directory up front, so a folder that cannot be made (a file in the way, no permission) is one clear line.</summary>
+    private static void EnsureDataDirectory(string dataDirectory)
+    {
+        try
+        {
+            CollectorDatabase.CreateDataDirectory(dataDirectory);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new DataDirectoryUnusableException(dataDirectory, exception);
+        }
+    }
+
     private static void AddCollector(IServiceCollection services, DaemonSettings settings, CollectorOptions options, string dataDirectory)
     {
         var time = settings.TimeProvider;
         services.AddSingleton(time);
-        services.AddSingleton(_ => CollectorDatabase.Open(dataDirectory));
+        services.AddSingleton(_ => OpenDatabase(dataDirectory));
         services.AddSingleton(_ => AdminToken.Resolve(options.Admin.Token, dataDirectory));
         services.AddSingleton(sp => new HealthEventStore(sp.GetRequiredService<CollectorDatabase>()));
         services.AddSingleton(sp => new CallLedger(sp.GetRequiredService<CollectorDatabase>(), time));
@@ -123,7 +162,7 @@ public static class DaemonHost
         services.AddSingleton(_ => new ApiKeyRateLimiters(time, settings.KnowBe4RequestsPerSecond));
         services.AddSingleton<RequestMetrics>();
         services.AddSingleton(sp => new HttpLogSink(
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
+            CreateSinkClient(),
             SinkOptionsFrom(options.Sink),
             time,
             sp.GetRequiredService<CollectorDatabase>(),
@@ -135,13 +174,17 @@ public static class DaemonHost
             sp.GetRequiredService<ApiKeyRateLimiters>(),
             sp.GetRequiredService<CallLedger>(),
             sp.GetRequiredService<NotBeforeStore>(),
-            new KnowBe4MetricsHandler(sp.GetRequiredService<RequestMetrics>(), time)
-            {
-                InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = System.Net.DecompressionMethods.All },
-            },
+            new KnowBe4MetricsHandler(sp.GetRequiredService<RequestMetrics>(), time) { InnerHandler = CreateKnowBe4Handler() },
             time,
             sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(_ => new SourceConfigLoader(new SourceConfigLoaderOptions { AllowAnyBaseUrl = options.AllowAnyBaseUrl, KnowBe4HostOverride = settings.KnowBe4HostOverride }));
+        services.AddSingleton(_ => new SourceConfigLoader(new SourceConfigLoaderOptions
+        {
+            AllowAnyBaseUrl = options.AllowAnyBaseUrl,
+            AllowLoopbackBaseUrl = options.AllowLoopbackBaseUrl,
+            EnvironmentPrefixes = options.KeyEnvironmentPrefixes,
+            KeyFileDirectories = options.KeyFileDirectories,
+            KnowBe4HostOverride = settings.KnowBe4HostOverride,
+        }));
         services.AddSingleton<SourceRegistry>();
         services.AddSingleton(sp => new SourceWatcher(
             options.SourcesPath,
@@ -152,6 +195,37 @@ public static class DaemonHost
             new SourceWatcherOptions { RescanInterval = TimeSpan.FromSeconds(options.SourcesRescanSeconds) }));
         services.AddSingleton<CollectorRuntime>();
         services.AddHostedService(sp => sp.GetRequiredService<CollectorRuntime>());
+    }
+
+    /// <summary>
+    /// The sink's client. Redirects are not followed: a 3xx would carry the events and the sink token (X-Sumo-Token,
+    /// the HEC header) to wherever Location points; it is reported as a failure naming the Location instead.
+    /// </summary>
+    internal static HttpClient CreateSinkClient() =>
+        new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>The connection pool of every source's KnowBe4 client; redirects are not followed (a 3xx is a configuration error).</summary>
+    internal static SocketsHttpHandler CreateKnowBe4Handler() => new()
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        AutomaticDecompression = System.Net.DecompressionMethods.All,
+        AllowAutoRedirect = false,
+    };
+
+    /// <summary>
+    /// The data directory's database, or an empty stand-in carrying the reason it cannot be used: the daemon stays up
+    /// to report it (log, health events, <c>/readyz</c> 503) and no source collects.
+    /// </summary>
+    private static CollectorDatabase OpenDatabase(string dataDirectory)
+    {
+        try
+        {
+            return CollectorDatabase.Open(dataDirectory);
+        }
+        catch (StorageUnavailableException problem)
+        {
+            return CollectorDatabase.Unavailable(problem.Message);
+        }
     }
 
     private static List<string> Validate(CollectorOptions options)

@@ -22,6 +22,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 7006, Level = LogLevel.Warning, Message = "The admin endpoint listens on {Listen}, which is not a loopback address: anyone who can reach it and holds the token can restart sources")]
     public static partial void AdminExposed(ILogger logger, string listen);
 
-    [LoggerMessage(EventId = 7007, Level = LogLevel.Debug, Message = "The daemon could not start")]
+    [LoggerMessage(EventId = 7007, Level = LogLevel.Error, Message = "No source collects: {Problem}")]
+    public static partial void StorageUnavailable(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 7008, Level = LogLevel.Error, Message = "Local storage failed ({ErrorType}: {Reason}); every source stops until it is recovered")]
+    public static partial void StorageFailed(ILogger logger, string errorType, string reason);
+
+    [LoggerMessage(EventId = 7009, Level = LogLevel.Warning, Message = "{Problem}")]
+    public static partial void TokenFileTightened(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 7010, Level = LogLevel.Debug, Message = "The daemon could not start")]
     public static partial void StartupFailed(ILogger logger, Exception exception);
 }

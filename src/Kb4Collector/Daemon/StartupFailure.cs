@@ -19,7 +19,7 @@ public sealed record StartupFailure(string Line, int ExitCode)
         {
             switch (current)
             {
-                case DataDirectoryLockedException or DataDirectoryUnusableException:
+                case StorageUnavailableException or DataDirectoryUnusableException:
                     return new(current.Message, ExitCodes.Failure);
                 case AddressInUseException:
                 case SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }:
@@ -48,3 +48,9 @@ public sealed record StartupFailure(string Line, int ExitCode)
         return "(Collector:Admin:Listen)";
     }
 }
+
+/// <summary>The data directory cannot be created (a file in the way, no permission).</summary>
+public sealed class DataDirectoryUnusableException(string dataDirectory, Exception inner) : IOException(
+    $"the data directory {Configuration.Text.Escape(dataDirectory)} cannot be used ({(inner is UnauthorizedAccessException ? "permission denied" : inner.Message.TrimEnd('.'))}): "
+    + "give the service user read and write access to it, or set another one with --data <DIR> (Collector:DataDirectory)",
+    inner);

@@ -93,7 +93,7 @@ public sealed class DeadLetterStore
         ArgumentNullException.ThrowIfNull(sink);
         var pageSize = sink.Options.MaxBatchEvents;
         var total = default(DeliveryReport);
-        var after = DocumentId(sourceId, "");
+        var after = SourcePrefix(sourceId);
         while (true)
         {
             var page = _collection.Query()
@@ -142,9 +142,16 @@ public sealed class DeadLetterStore
         }
     }
 
-    // Length-prefixed so that no (source, event) pair can collide with another, and a source's entries sort together.
+    /// <summary>
+    /// The source (length-prefixed, so a source's entries sort together and no two sources collide) and a SHA-256 of
+    /// the event id: an id comes from the server and can be any length, and LiteDB refuses index keys over 1,023 bytes.
+    /// The id itself is kept in the document.
+    /// </summary>
     private static string DocumentId(string sourceId, string eventId)
-        => string.Create(CultureInfo.InvariantCulture, $"{sourceId.Length}:{sourceId}/{eventId}");
+        => SourcePrefix(sourceId) + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(eventId)));
+
+    /// <summary>Sorts before every entry of the source.</summary>
+    private static string SourcePrefix(string sourceId) => string.Create(CultureInfo.InvariantCulture, $"{sourceId.Length}:{sourceId}/");
 
     private static DeadLetter ToDeadLetter(DeadLetterDocument document) => new(
         document.SourceId,

@@ -170,7 +170,9 @@ public sealed class HttpLogSink
             {
                 return new SinkResponse(status, "", null);
             }
-            var detail = await ReadDetailAsync(response, linked.Token);
+            var detail = status is >= 300 and < 400
+                ? $"a redirect, which is not followed (events and token stay here); Location: {Redact(RedirectTarget(response))}"
+                : await ReadDetailAsync(response, linked.Token);
             return new SinkResponse(status, detail, RetryAfter.From(response, _timeProvider));
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
@@ -257,6 +259,14 @@ public sealed class HttpLogSink
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>Where a 3xx points, without its query (which may carry a credential).</summary>
+    internal static string RedirectTarget(HttpResponseMessage response) => response.Headers.Location switch
+    {
+        null => "none given",
+        { IsAbsoluteUri: true } location => SinkEndpoint.Describe(location),
+        var relative => relative.OriginalString.Split('?')[0],
+    };
 
     private string Redact(string text) => SinkEndpoint.Redact(text, Options.Url, Options.Token);
 

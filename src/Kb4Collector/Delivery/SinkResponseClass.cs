@@ -9,7 +9,7 @@ internal enum SinkResponseClass
     /// <summary>400/413/422: the content was refused; split the batch, and dead-letter a single event.</summary>
     Refused,
 
-    /// <summary>Everything else (408, 429, 5xx, 401/403/404, redirects): the endpoint is not taking data now; the caller retries.</summary>
+    /// <summary>Everything else (408, 429, 5xx, 401/403/404, 3xx redirects, which are never followed): the endpoint is not taking data now; the caller retries.</summary>
     Retry,
 }
 

@@ -63,7 +63,7 @@ public static class DemoRunner
             await console.LineAsync("Stopped before the demo was up.");
             return ExitCodes.Failure;
         }
-        catch (Exception problem) when (problem is IOException or InvalidOperationException or DaemonConfigurationException)
+        catch (Exception problem) when (problem is IOException or InvalidOperationException or DaemonConfigurationException or Storage.StorageUnavailableException)
         {
             await console.EndProgressAsync();
             await error.WriteLineAsync($"error: the demo {(up ? "failed" : "could not start")}: {problem.Message}");
@@ -130,6 +130,7 @@ public static class DemoRunner
     {
         ["Collector:Name"] = DemoScenario.CollectorName,
         ["Collector:AllowAnyBaseUrl"] = "false",
+        ["Collector:AllowLoopbackBaseUrl"] = "true",
         ["Collector:Admin:Listen"] = "127.0.0.1:" + adminPort.ToString(CultureInfo.InvariantCulture),
         ["Collector:Admin:Token"] = "",
         ["Collector:Admin:AllowNonLoopback"] = "false",

@@ -61,7 +61,9 @@ public sealed class KnowBe4Client
     {
         var response = await SendAsync(HttpMethod.Get, "/events", QueryString(query), KnowBe4Endpoints.ListEvents, null, cancellationToken);
         var envelope = Deserialize(response, KnowBe4JsonContext.Default.ListEnvelopeUserEvent);
-        return new EventPage(envelope.Data, envelope.Meta ?? throw Malformed(response.Call, response.StatusCode, "the body has no 'meta' object"));
+        var meta = envelope.Meta ?? throw Malformed(response.Call, response.StatusCode, "the body has no 'meta' object");
+        EnsureFollowable(response, query.Page, meta, envelope.Data.Count);
+        return new EventPage(envelope.Data, meta);
     }
 
     /// <summary>The hot path: one pass over the body, each event kept as its exact bytes.</summary>
@@ -70,11 +72,33 @@ public sealed class KnowBe4Client
         var response = await SendAsync(HttpMethod.Get, "/events", QueryString(query), KnowBe4Endpoints.ListEvents, null, cancellationToken);
         try
         {
-            return RawEventPageParser.Parse(response.Body);
+            var page = RawEventPageParser.Parse(response.Body);
+            EnsureFollowable(response, query.Page, page.Meta, page.Events.Count);
+            return page;
         }
         catch (FormatException exception)
         {
             throw Malformed(response.Call, response.StatusCode, exception.Message, exception);
+        }
+    }
+
+    /// <summary>Refuses paging that could not end: each page must move forward and stay within <c>total_pages</c>.</summary>
+    private void EnsureFollowable(ApiResponse response, int? requestedPage, PageMeta meta, int events)
+    {
+        var asked = requestedPage ?? 1;
+        var current = meta.CurrentPage > 0 ? meta.CurrentPage : asked;
+        var problem = meta switch
+        {
+            _ when meta.CurrentPage > 0 && meta.CurrentPage != asked => $"page {asked} was asked for but current_page is {meta.CurrentPage}",
+            { NextPage: { } next } when next <= current => $"next_page {next} does not come after current_page {current}",
+            { NextPage: { } next, TotalPages: > 0 } when next > meta.TotalPages => $"next_page {next} is beyond total_pages {meta.TotalPages}",
+            { TotalPages: > 0 } when events > 0 && current > meta.TotalPages => $"page {current} holds events but total_pages is {meta.TotalPages}",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new KnowBe4ApiException(KnowBe4FailureKind.MalformedPaging, response.Call.Endpoint, response.StatusCode,
+                MaskedDisplay(string.Create(CultureInfo.InvariantCulture, $"{response.Call.Display}: HTTP {response.StatusCode} with paging that cannot end: {problem}")));
         }
     }
 
@@ -271,7 +295,10 @@ public sealed class KnowBe4Client
         }
         var kind = KnowBe4Failures.Classify(statusCode, serverText, _hasAuthenticated);
         var retryAfter = Quota.RetryAfter.From(response, _timeProvider);
-        var message = KnowBe4Failures.Describe(call.Display, statusCode, kind, retryAfter, KnowBe4Failures.Excerpt(serverText, _options.ApiKey));
+        var excerpt = kind == KnowBe4FailureKind.Redirected
+            ? "Location: " + KnowBe4Failures.Excerpt(Delivery.HttpLogSink.RedirectTarget(response), _options.ApiKey)
+            : KnowBe4Failures.Excerpt(serverText, _options.ApiKey);
+        var message = KnowBe4Failures.Describe(call.Display, statusCode, kind, retryAfter, excerpt);
         return new KnowBe4ApiException(kind, call.Endpoint, statusCode, MaskedDisplay(message), retryAfter);
     }
 

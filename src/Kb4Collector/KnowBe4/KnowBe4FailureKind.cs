@@ -29,4 +29,17 @@ public enum KnowBe4FailureKind
 
     /// <summary>A 2xx whose body is not the JSON the API documents, is truncated, or exceeds the size cap.</summary>
     MalformedBody,
+
+    /// <summary>
+    /// A 2xx page whose paging cannot be followed to an end: <c>next_page</c> not after <c>current_page</c>, a page
+    /// other than the one asked for, or a page beyond <c>total_pages</c>. Following it would spend the day's calls
+    /// on a loop; it is a third-party failure (ThirdPartyGeneric) like a malformed body.
+    /// </summary>
+    MalformedPaging,
+
+    /// <summary>
+    /// A 3xx. Redirects are never followed (the key would travel to wherever Location points); the base URL is wrong
+    /// or KnowBe4 moved, which retrying does not fix: a configuration error naming the Location.
+    /// </summary>
+    Redirected,
 }

@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace Kb4Collector.KnowBe4;
 
 /// <summary>Pure functions that turn an HTTP answer into a <see cref="KnowBe4FailureKind"/> and a safe message.</summary>
-internal static class KnowBe4Failures
+internal static partial class KnowBe4Failures
 {
     /// <summary>How much of an error body is read; the rest is discarded.</summary>
     public const int ErrorBodyPrefixBytes = 4096;
@@ -20,6 +20,7 @@ internal static class KnowBe4Failures
 
     public static KnowBe4FailureKind Classify(int statusCode, string? serverText, bool hasAuthenticated) => statusCode switch
     {
+        >= 300 and < 400 => KnowBe4FailureKind.Redirected,
         401 or 403 => KnowBe4FailureKind.Unauthorized,
         404 => KnowBe4FailureKind.NotFound,
         408 => KnowBe4FailureKind.ServerError,
@@ -40,6 +41,7 @@ internal static class KnowBe4Failures
             KnowBe4FailureKind.Unauthorized => "the API key was refused; check the API key and the region (or base URL)",
             KnowBe4FailureKind.QuotaExhausted => "the account's daily API call quota is exhausted; calls work again after the daily reset",
             KnowBe4FailureKind.RateLimited => "rate limited (KnowBe4 allows 4 requests per second)",
+            KnowBe4FailureKind.Redirected => "a redirect, which is not followed (the API key stays here); check the base URL",
             KnowBe4FailureKind.NotFound => "not found",
             KnowBe4FailureKind.BadRequest => "the request was refused",
             _ => "server error",
@@ -105,8 +107,18 @@ internal static class KnowBe4Failures
         return builder.ToString();
     }
 
-    public static string MaskSecret(string text, string apiKey) =>
-        apiKey.Length == 0 ? text : text.Replace(apiKey, Mask, StringComparison.Ordinal);
+    /// <summary>
+    /// The key masked wherever it appears, in any letter case (a server may echo it lower-cased), and whatever
+    /// follows <c>Bearer </c> (a server may echo the header, with a key this client did not send).
+    /// </summary>
+    public static string MaskSecret(string text, string apiKey)
+    {
+        var masked = apiKey.Length == 0 ? text : text.Replace(apiKey, Mask, StringComparison.OrdinalIgnoreCase);
+        return masked.Contains("bearer", StringComparison.OrdinalIgnoreCase) ? BearerValue().Replace(masked, "$1" + Mask) : masked;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(\bbearer\s+)[^\s""',;}]+", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex BearerValue();
 
     public static string FormatDelay(TimeSpan delay) => delay.TotalSeconds < 120
         ? string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(delay.TotalSeconds):0} s")

@@ -17,6 +17,11 @@ internal static class RawEventPageParser
         {
             return ParsePage(ref reader, body);
         }
+        catch (InvalidOperationException exception)
+        {
+            // An id that is not valid UTF-8 cannot become a string.
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"invalid text at byte {reader.BytesConsumed}: {FirstSentence(exception.Message)}"), exception);
+        }
         catch (JsonException exception)
         {
             throw new FormatException(
@@ -127,7 +132,13 @@ internal static class RawEventPageParser
         {
             throw Invalid(index, "occurred_date");
         }
-        return new RawEvent(id, occurredDate.Value, body[start..end]);
+        var json = body[start..end];
+        // Forwarded byte for byte, but never as invalid UTF-8: a SIEM may drop or mangle the whole batch. Bad bytes become U+FFFD.
+        if (!System.Text.Unicode.Utf8.IsValid(json.Span))
+        {
+            json = System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(json.Span));
+        }
+        return new RawEvent(id, occurredDate.Value, json);
     }
 
     private static FormatException Invalid(int index, string field) =>

@@ -18,6 +18,8 @@ public static class FailureClassifier
         {
             SourceConfigurationException configuration =>
                 new(ErrorClass.ThirdPartyConfig, $"Invalid source configuration: {configuration.Message}"),
+            Storage.StorageUnavailableException storage =>
+                new(ErrorClass.ThirdPartyConfig, $"Local storage cannot be used: {storage.Message}"),
             KnowBe4ApiException api => ClassifyApiFailure(api, everAuthenticated),
             SinkException sink =>
                 new(ErrorClass.FirstPartyGeneric, $"The HTTP log sink {sink.Endpoint} did not accept a batch ({Status(sink.StatusCode)}): {sink.Message}", sink.RetryAfter),
@@ -41,6 +43,8 @@ public static class FailureClassifier
                 new(ErrorClass.ThirdPartyConfig, $"{call} failed before the source ever authenticated; KnowBe4 answers a wrong API key or region this way: {api.Message}"),
             KnowBe4FailureKind.Unauthorized =>
                 new(ErrorClass.ThirdPartyConfig, $"{call} refused the API key: {api.Message}"),
+            KnowBe4FailureKind.Redirected =>
+                new(ErrorClass.ThirdPartyConfig, $"{call} answered with a redirect, which is not followed: {api.Message}"),
             KnowBe4FailureKind.QuotaExhausted =>
                 FailureClassification.QuotaExhausted($"{call}: the account's daily API call quota is spent: {api.Message}", api.RetryAfter),
             // RateLimited, ServerError (5xx, 408; a 500 once a call of the run succeeded, even before the first poll

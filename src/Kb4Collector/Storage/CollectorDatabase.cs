@@ -10,17 +10,17 @@ public sealed class CollectorDatabase : IDisposable
 {
     public const string FileName = "kb4collector.db";
 
-    /// <summary>Held (exclusively) while the database is open, so a second daemon on the same folder stops at once with a clear reason.</summary>
-    public const string LockFileName = "kb4collector.lock";
+    /// <summary>Written beside the database at first start: from then on a missing database is a loss, not a first start.</summary>
+    public const string MarkerFileName = "kb4collector.initialized";
 
-    private readonly FileStream? _lock;
+    private volatile string? _problem;
 
-    private CollectorDatabase(LiteDatabase database, FileStream? lockFile = null)
+    private CollectorDatabase(LiteDatabase database, string? problem = null)
     {
-        _lock = lockFile;
         // Dates come back as UTC, not converted to the machine's local time.
         database.UtcDate = true;
         Database = database;
+        _problem = problem;
         foreach (var name in s_collections.Where(name => !database.CollectionExists(name)))
         {
             // LiteDB has no "create collection": an insert of nothing creates it without a document.
@@ -30,6 +30,12 @@ public sealed class CollectorDatabase : IDisposable
     }
 
     public LiteDatabase Database { get; }
+
+    /// <summary>
+    /// Why this database must not be collected on (it could not be opened safely, or failed while running); null while
+    /// it is sound. A database with a problem is an empty in-memory stand-in: nothing read from it is the real state.
+    /// </summary>
+    public string? Problem => _problem;
 
     /// <summary>
     /// Every collection of the file. They are created when the file is opened: LiteDB 5 can fail a read that races
@@ -48,78 +54,142 @@ public sealed class CollectorDatabase : IDisposable
         Delivery.DeadLetterStore.CollectionName,
     ];
 
-    /// <summary>Opens (or creates) the database file in <paramref name="dataDirectory"/>, taking the folder's lock first.</summary>
-    /// <exception cref="DataDirectoryUnusableException">The folder cannot be created or written.</exception>
-    /// <exception cref="DataDirectoryLockedException">Another process has the folder's database open.</exception>
+    /// <summary>
+    /// Opens the database file in <paramref name="dataDirectory"/>, or creates it on the directory's first start.
+    /// Never starts over silently: a database missing from a directory that has run before, an empty file or one
+    /// that cannot be read through throws <see cref="StorageUnavailableException"/> naming the recovery command.
+    /// </summary>
     public static CollectorDatabase Open(string dataDirectory)
     {
-        var lockFile = Lock(dataDirectory);
+        CreateDataDirectory(dataDirectory);
+        var path = Path.Combine(dataDirectory, FileName);
+        var marker = Path.Combine(dataDirectory, MarkerFileName);
+        var shown = Configuration.Text.Escape(Path.GetFullPath(path));
+        var recovery = $"see 'kb4collector storage check --data {Configuration.Text.Escape(Path.GetFullPath(dataDirectory))}' (README, Storage and recovery)";
+        var info = new FileInfo(path);
+        if (!info.Exists && File.Exists(marker))
+        {
+            throw new StorageUnavailableException($"the database {shown} is missing, but this data directory has run before: collecting again would re-send every event; {recovery}");
+        }
+        if (info.Exists && info.Length == 0 && File.Exists(marker))
+        {
+            throw new StorageUnavailableException($"the database {shown} is empty (0 bytes): collecting again would re-send every event; {recovery}");
+        }
+        if (!File.Exists(path))
+        {
+            CreateOwnerOnly(path);
+        }
+        RestrictToOwner(path);
+
+        var connection = new ConnectionString { Filename = path, Connection = ConnectionType.Direct };
+        LiteDatabase? database = null;
         try
         {
-            var connection = new ConnectionString
+            database = new LiteDatabase(connection);
+            // LiteDB's write-ahead log holds the same data; it is created with the process umask (UMask=0077 covers a later one).
+            var log = Path.Combine(dataDirectory, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName));
+            if (File.Exists(log))
             {
-                Filename = Path.Combine(dataDirectory, FileName),
-                Connection = ConnectionType.Direct,
-            };
-            return new CollectorDatabase(new LiteDatabase(connection), lockFile);
+                RestrictToOwner(log);
+            }
+            ReadThrough(database);
+            var opened = new CollectorDatabase(database);
+            if (!File.Exists(marker))
+            {
+                File.WriteAllText(marker, "This data directory holds a kb4collector database; see the README, Storage and recovery.\n");
+            }
+            return opened;
         }
-        catch
+        catch (Exception error) when (error is not StorageUnavailableException and not OutOfMemoryException)
         {
-            lockFile.Dispose();
-            throw;
+            // A damaged page surfaces as whatever LiteDB's reader trips on (LiteException, InvalidCastException, ...).
+            DisposeQuietly(database);
+            throw new StorageUnavailableException($"the database {shown} is damaged ({error.GetType().Name}: {error.Message}); {recovery}", error);
         }
     }
-
-    /// <summary>Creates the data directory when missing.</summary>
-    /// <exception cref="DataDirectoryUnusableException">It cannot be created (a file in the way, no permission).</exception>
-    public static void EnsureDirectory(string dataDirectory)
-    {
-        try
-        {
-            Directory.CreateDirectory(dataDirectory);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            throw Unusable(dataDirectory, exception);
-        }
-    }
-
-    private static FileStream Lock(string dataDirectory)
-    {
-        EnsureDirectory(dataDirectory);
-
-        var path = Path.Combine(dataDirectory, LockFileName);
-        try
-        {
-            // FileShare.None is an exclusive advisory lock (flock) on Linux: a second opener fails at once.
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (UnauthorizedAccessException exception)
-        {
-            throw Unusable(dataDirectory, exception);
-        }
-        catch (IOException exception) when (File.Exists(path) && exception is not DirectoryNotFoundException)
-        {
-            throw new DataDirectoryLockedException(
-                $"the data directory {dataDirectory} is in use by another kb4collector (it holds {LockFileName}): stop that one, or give this one its own --data <DIR>", exception);
-        }
-        catch (IOException exception)
-        {
-            throw Unusable(dataDirectory, exception);
-        }
-    }
-
-    private static DataDirectoryUnusableException Unusable(string dataDirectory, Exception exception) => new(
-        $"the data directory {dataDirectory} cannot be used ({(exception is UnauthorizedAccessException ? "permission denied" : exception.Message.TrimEnd('.'))}): "
-        + "give the service user read and write access to it, or set another one with --data <DIR> (Collector:DataDirectory)",
-        exception);
 
     /// <summary>An in-memory database, for the CLI's one-shot commands and for tests that do not need a file.</summary>
     public static CollectorDatabase InMemory() => new(new LiteDatabase(new MemoryStream()));
 
+    /// <summary>
+    /// A stand-in for a database that could not be opened: empty, in memory, carrying <paramref name="problem"/> so the
+    /// daemon can stay up, report it and refuse to collect.
+    /// </summary>
+    public static CollectorDatabase Unavailable(string problem)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(problem);
+        return new(new LiteDatabase(new MemoryStream()), problem);
+    }
+
+    /// <summary>Records that the file failed while running; true for the first report (whose reason is kept).</summary>
+    public bool ReportFailure(string reason) => Interlocked.CompareExchange(ref _problem, reason, null) is null;
+
+    /// <summary>
+    /// Reads every document of every collection, which walks each collection's index and data pages: what a damaged
+    /// page would break later, mid-collection, breaks here instead.
+    /// </summary>
+    public static void ReadThrough(LiteDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        foreach (var name in database.GetCollectionNames().ToList())
+        {
+            // Enumerating deserialises each document; Count() alone would only walk the index.
+            _ = database.GetCollection(name).FindAll().Count();
+        }
+    }
+
     public void Dispose()
     {
-        Database.Dispose();
-        _lock?.Dispose();
+        try
+        {
+            Database.Dispose();
+        }
+        catch (Exception error) when (error is LiteException or IOException or ObjectDisposedException)
+        {
+            // A failed file cannot checkpoint its log on the way out; the problem was already reported.
+        }
+    }
+
+    /// <summary>Creates the data directory, when missing, readable by its owner only (0700): what is created in it stays private.</summary>
+    internal static void CreateDataDirectory(string dataDirectory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(dataDirectory);
+        }
+        else
+        {
+            Directory.CreateDirectory(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private static void CreateOwnerOnly(string path)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using var created = new FileStream(path, options);
+    }
+
+    private static void RestrictToOwner(string path)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    private static void DisposeQuietly(LiteDatabase? database)
+    {
+        try
+        {
+            database?.Dispose();
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // Already failing: the first error is the one reported.
+        }
     }
 }

@@ -97,6 +97,7 @@ public sealed class AdminDaemonFixture : IAsyncLifetime
             {
                 ["Collector:Name"] = "admin-test-collector",
                 ["Collector:Admin:Listen"] = "127.0.0.1:0",
+                ["Collector:AllowLoopbackBaseUrl"] = "true",
                 ["Collector:Sink:Url"] = Sink.Urls[0] + "/ingest",
                 ["Collector:Sink:Format"] = "ndjson",
             },

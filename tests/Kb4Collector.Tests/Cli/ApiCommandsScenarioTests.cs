@@ -98,7 +98,7 @@ public sealed class ApiCommandsScenarioTests : IDisposable
 
         Assert.Equal(ExitCodes.Failure, result.ExitCode);
         Assert.Single(_server.LogEntries);
-        Assert.Contains("does not follow page 1", result.Error, StringComparison.Ordinal);
+        Assert.Contains("next_page 1 does not come after current_page 1", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -78,6 +78,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
             {
                 ["Collector:Name"] = "test-collector",
                 ["Collector:Admin:Listen"] = "127.0.0.1:0",
+                ["Collector:AllowLoopbackBaseUrl"] = "true",
                 ["Collector:Sink:Url"] = Sink.Url.ToString(),
                 ["Collector:Sink:Format"] = "sumo",
                 ["Collector:SourcesRescanSeconds"] = "1",

@@ -79,12 +79,12 @@ public sealed class StartupFailureTests : IDisposable
     public async Task ALockedDatabaseNamesTheOtherProcess()
     {
         var dataDirectory = Path.Combine(_root, "data");
-        using var other = CollectorDatabase.Open(dataDirectory);
+        using var other = DataDirectoryLock.Acquire(dataDirectory);
 
         var (exitCode, error, log) = await RunAsync(dataDirectory);
 
         Assert.Equal(ExitCodes.Failure, exitCode);
-        AssertOneActionableLine(error, log, dataDirectory, "in use by another kb4collector", CollectorDatabase.LockFileName);
+        AssertOneActionableLine(error, log, dataDirectory, "in use by another kb4collector", "one daemon or storage command per data directory");
     }
 
     [Fact]

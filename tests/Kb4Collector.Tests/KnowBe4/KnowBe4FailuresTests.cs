@@ -21,7 +21,7 @@ public sealed class KnowBe4FailuresTests
     [InlineData(500, "Internal Server Error", true, KnowBe4FailureKind.ServerError)]
     [InlineData(502, "", false, KnowBe4FailureKind.ServerError)]
     [InlineData(503, "", true, KnowBe4FailureKind.ServerError)]
-    [InlineData(302, "", true, KnowBe4FailureKind.ServerError)]
+    [InlineData(302, "", true, KnowBe4FailureKind.Redirected)]
     public void StatusCodesMapToFailureKinds(int statusCode, string serverText, bool hasAuthenticated, KnowBe4FailureKind expected)
     {
         Assert.Equal(expected, KnowBe4Failures.Classify(statusCode, serverText, hasAuthenticated));
