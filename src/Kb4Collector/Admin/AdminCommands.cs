@@ -50,8 +50,8 @@ public static class AdminCommands
                     source.State.State.ToString(),
                     source.Health,
                     TableWriter.Timestamp(source.State.LastSuccessAt),
-                    TableWriter.Number(source.EventsDelivered),
-                    string.Create(CultureInfo.InvariantCulture, $"{source.Quota.Used}/{source.Quota.Budget}"),
+                    CliText.Number(source.EventsDelivered),
+                    string.Create(CultureInfo.InvariantCulture, $"{CliText.Number(source.Quota.Used)}/{CliText.Number(source.Quota.Budget)}"),
                     TableWriter.Number(source.DeadLetters));
             }
             await table.WriteToAsync(context.Output);
@@ -167,11 +167,11 @@ public static class AdminCommands
             ("Checkpoint days", source.Checkpoint is { Days.Count: > 0 } checkpoint
                 ? string.Join(", ", checkpoint.Days.Select(day => day.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + " (" + (day.VerifiedTotal is { } total ? Number(total) : "unverified") + ")"))
                 : null),
-            ("KnowBe4 calls today", string.Create(CultureInfo.InvariantCulture, $"{quota.Used} of {quota.Budget} ({quota.RemainingScheduled} left for polling, {quota.RemainingManual} in all)")),
+            ("KnowBe4 calls today", string.Create(CultureInfo.InvariantCulture, $"{CliText.Number(quota.Used)} of {CliText.Number(quota.Budget)} ({CliText.Number(quota.RemainingScheduled)} left for polling, {CliText.Number(quota.RemainingManual)} in all)")),
             ("Dead letters", Number(source.DeadLetters)),
             ("Base URL", config.BaseUrl),
             ("API key", $"{config.ApiKey} (fingerprint {quota.KeyFingerprint})"),
-            ("Polling interval", config.PollingInterval.ToString(CultureInfo.InvariantCulture) + " s"),
+            ("Polling interval", CliText.Duration(TimeSpan.FromSeconds(config.PollingInterval))),
             ("Category", config.Category),
             ("Source file", source.SourceFile),
         ];
@@ -197,7 +197,7 @@ public static class AdminCommands
 
     private static string? Time(DateTimeOffset? value) => value is null ? null : TableWriter.Timestamp(value);
 
-    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+    private static string Number(long value) => CliText.Number(value);
 }
 
 /// <summary>The options every admin verb shares (<c>--admin</c>, <c>--data</c>, <c>--token</c>, <c>--json</c>), and the plumbing around it.</summary>

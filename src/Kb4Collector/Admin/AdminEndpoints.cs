@@ -69,7 +69,7 @@ public static class AdminEndpoints
         SourceEndpoints.Map(app, runtime, startedAt, logger);
         ShardEndpoints.Map(app, runtime);
         HealthEndpoints.Map(app, runtime.Health);
-        AdminMetrics.Map(app, new AdminMetrics(runtime));
+        AdminMetrics.Map(app, new AdminMetrics(runtime, app.Services.GetRequiredService<Telemetry.RequestMetrics>()));
         ConsoleEndpoints.Map(app, token, sessions, runtime.CollectorName, logger);
     }
 }

@@ -164,7 +164,7 @@ internal static class AdminMapping
         letter.EventId, letter.StatusCode, letter.Reason, letter.FirstSeen, letter.LastSeen, letter.Attempts, EventElement(letter.Json));
 
     public static ConfigProblemJson ConfigProblem(ConfigProblem problem) =>
-        new(problem.File, problem.Source, problem.Field, problem.Message, problem.Severity.ToString());
+        new(problem.File, problem.Source, problem.Field, problem.Message, problem.Severity.ToString(), problem.Line, problem.Column);
 
     /// <summary>Unresolved events grouped by source id.</summary>
     public static ILookup<string, HealthEvent> BySource(IEnumerable<HealthEvent> unresolved) =>

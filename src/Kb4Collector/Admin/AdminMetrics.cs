@@ -1,6 +1,7 @@
 using Kb4Collector.Daemon;
 using Kb4Collector.Health;
 using Kb4Collector.Lifecycle;
+using Kb4Collector.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -9,7 +10,8 @@ using Prometheus;
 namespace Kb4Collector.Admin;
 
 /// <summary>
-/// <c>GET /metrics</c>: Prometheus text from a private registry, refreshed from the runtime's views on each scrape.
+/// <c>GET /metrics</c>: Prometheus text from the daemon's registry (<see cref="RequestMetrics"/>: request counters and
+/// latency histograms, <c>process_*</c>, <c>dotnet_*</c>), the per-source series refreshed from the runtime's views on each scrape.
 /// Labels are the source's name and id, never a key. Series of removed sources go away with them.
 /// </summary>
 internal sealed class AdminMetrics
@@ -28,7 +30,6 @@ internal sealed class AdminMetrics
     ];
 
     private readonly CollectorRuntime _runtime;
-    private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly Gauge _sources;
     private readonly Gauge _configProblems;
@@ -38,14 +39,13 @@ internal sealed class AdminMetrics
     private readonly Gauge _quotaBudget;
     private readonly Gauge _quotaRemaining;
     private readonly Gauge _unresolved;
-    private readonly Gauge _sinceSuccess;
+    private readonly Gauge _lastSuccess;
     private readonly Gauge _deadLetters;
 
-    public AdminMetrics(CollectorRuntime runtime)
+    public AdminMetrics(CollectorRuntime runtime, RequestMetrics requests)
     {
         _runtime = runtime;
-        _time = runtime.Services.TimeProvider;
-        Registry = Metrics.NewCustomRegistry();
+        Registry = requests.Registry;
         var factory = Metrics.WithCustomRegistry(Registry);
 
         var info = factory.CreateGauge("kb4collector_info", "The collector's name and version (always 1).", ["collector", "version"]);
@@ -53,12 +53,12 @@ internal sealed class AdminMetrics
         _sources = factory.CreateGauge("kb4collector_sources", "Sources this collector runs.");
         _configProblems = factory.CreateGauge("kb4collector_config_problems", "Findings in the source files, by severity (an erroneous source does not run).", ["severity"]);
         _state = factory.CreateGauge("kb4collector_source_state", "1 for the source's lifecycle state, 0 for the others.", [.. SourceLabels, "state"]);
-        _delivered = factory.CreateCounter("kb4collector_source_events_delivered_total", "Events the log endpoint accepted for the source (kept across restarts).", SourceLabels);
+        _delivered = factory.CreateCounter("kb4collector_events_delivered_total", "Events the log endpoint accepted for the source (kept across restarts).", SourceLabels);
         _callsToday = factory.CreateGauge("kb4collector_source_knowbe4_calls_today", "KnowBe4 calls counted today (UTC) against the source's API key.", SourceLabels);
         _quotaBudget = factory.CreateGauge("kb4collector_source_quota_budget", "Daily KnowBe4 call budget of the source's API key.", SourceLabels);
         _quotaRemaining = factory.CreateGauge("kb4collector_source_quota_remaining", "Calls scheduled polling may still make today with the source's API key.", SourceLabels);
         _unresolved = factory.CreateGauge("kb4collector_source_unresolved_health_events", "Unresolved health events of the source, by event name (error class).", [.. SourceLabels, "event_name"]);
-        _sinceSuccess = factory.CreateGauge("kb4collector_source_seconds_since_last_success", "Seconds since the source's last successful poll; absent before the first.", SourceLabels);
+        _lastSuccess = factory.CreateGauge("kb4collector_source_last_success_timestamp_seconds", "Unix time of the source's last successful poll; absent before the first.", SourceLabels);
         _deadLetters = factory.CreateGauge("kb4collector_source_dead_letters", "Events of the source the log endpoint refused, kept for replay.", SourceLabels);
         Registry.AddBeforeCollectCallback(Refresh);
     }
@@ -83,7 +83,6 @@ internal sealed class AdminMetrics
         {
             var views = _runtime.Sources();
             var health = AdminMapping.BySource(_runtime.Health.List(SourceEndpoints.MaxUnresolvedScanned, unresolvedOnly: true));
-            var now = _time.GetUtcNow();
             var problems = _runtime.ConfigProblems;
 
             _sources.Set(views.Count);
@@ -122,11 +121,11 @@ internal sealed class AdminMetrics
 
                 if (view.Status.LastSuccessAt is { } lastSuccess)
                 {
-                    _sinceSuccess.WithLabels(name, id).Set(Math.Max(0, (now - lastSuccess).TotalSeconds));
+                    _lastSuccess.WithLabels(name, id).Set(lastSuccess.ToUnixTimeMilliseconds() / 1000.0);
                 }
                 else
                 {
-                    _sinceSuccess.WithLabels(name, id).Remove();
+                    _lastSuccess.WithLabels(name, id).Remove();
                 }
             }
 
@@ -137,7 +136,7 @@ internal sealed class AdminMetrics
             RemoveGone(_quotaBudget, running);
             RemoveGone(_quotaRemaining, running);
             RemoveGone(_unresolved, running);
-            RemoveGone(_sinceSuccess, running);
+            RemoveGone(_lastSuccess, running);
             RemoveGone(_deadLetters, running);
         }
     }

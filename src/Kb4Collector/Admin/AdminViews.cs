@@ -25,7 +25,7 @@ public sealed record CollectorJson(
     IReadOnlyList<ConfigProblemJson> ConfigProblems,
     string? Shard = null);
 
-public sealed record ConfigProblemJson(string File, string? Source, string Field, string Message, string Severity);
+public sealed record ConfigProblemJson(string File, string? Source, string Field, string Message, string Severity, int? Line = null, int? Column = null);
 
 /// <summary><c>GET /api/v1/collectors/local/sources</c>.</summary>
 public sealed record SourcesResponse(IReadOnlyList<SourceJson> Sources);

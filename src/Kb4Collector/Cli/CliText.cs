@@ -8,9 +8,11 @@ internal static class CliText
 {
     private const int MaxOneLineChars = 200;
 
-    public static string Duration(TimeSpan value) => value.TotalSeconds < 120
-        ? string.Create(CultureInfo.InvariantCulture, $"{value.TotalSeconds:0.#} s")
-        : string.Create(CultureInfo.InvariantCulture, $"{value.TotalMinutes:0.#} min");
+    /// <summary>A duration as a user types it (<c>20s</c>, <c>1m30s</c>), as in source files and on the status page.</summary>
+    public static string Duration(TimeSpan value) => Configuration.DurationParser.Format(value);
+
+    /// <summary>A count with thousands separators (<c>12,345</c>), the same in every table and on the status page.</summary>
+    public static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>Collapses whitespace and control characters and cuts the text for a one-line message.</summary>
     public static string OneLine(string text)

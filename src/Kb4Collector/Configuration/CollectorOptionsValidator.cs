@@ -16,9 +16,14 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
         {
             failures.Add("Collector:Name must not be empty.");
         }
-        else if (options.Name.Length > 128 || Text.HasControlCharacters(options.Name))
+        else if (options.Name.Length > 128)
         {
-            failures.Add("Collector:Name must be at most 128 characters without control characters.");
+            failures.Add("Collector:Name must be at most 128 characters.");
+        }
+        else
+        {
+            // Sent as every batch's host (X-Sumo-Host, the HEC "host"): the sink's rule, checked at start.
+            failures.AddRange(Delivery.MetadataRules.Check(Delivery.MetadataPart.Host, options.Name).Select(reason => $"Collector:Name {reason}."));
         }
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
         {

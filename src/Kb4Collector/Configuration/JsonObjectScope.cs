@@ -22,27 +22,35 @@ internal sealed class ProblemSink(string file, List<ConfigProblem> problems)
         problems.Add(new ConfigProblem(File, Source, FieldPrefix + field, message, ConfigSeverity.Error));
     }
 
+    /// <summary>The file is not JSON: the position is one-based.</summary>
+    public void SyntaxError(int line, int column, string message)
+    {
+        ErrorCount++;
+        problems.Add(new ConfigProblem(File, null, "$", message, ConfigSeverity.Error, line, column));
+    }
+
     public void Warning(string field, string message) =>
         problems.Add(new ConfigProblem(File, Source, FieldPrefix + field, message, ConfigSeverity.Warning));
 }
 
 /// <summary>
-/// The properties of one JSON object, checked against the keys that object may hold. Keys are
-/// case-sensitive as in Sumo: a known key in the wrong case is an error naming the expected spelling;
-/// a key seen twice is an error; an unknown key is a warning; <c>id</c>, <c>alive</c> and <c>status</c>
-/// (service-assigned in Sumo) are warned about and ignored.
+/// The properties of one JSON object, checked against the keys that object may hold (<see cref="SourceKeys"/>). Keys are
+/// case-sensitive as in Sumo: a known key in the wrong case is an error naming the expected spelling; a key seen twice
+/// is an error; a key a Sumo export adds is accepted silently; any other key is a warning, with a "did you mean" when a
+/// known key is close.
 /// </summary>
 internal sealed class JsonObjectScope
 {
-    private static readonly string[] ServiceAssignedKeys = ["id", "alive", "status"];
+    private const int MaxSuggestionDistance = 2;
 
     private readonly Dictionary<string, JsonElement> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _miscased = new(StringComparer.Ordinal);
     private readonly string _path;
 
-    public JsonObjectScope(JsonElement jsonObject, string path, ProblemSink problems, IReadOnlyCollection<string> knownKeys, bool serviceAssignedKeysAllowed)
+    public JsonObjectScope(JsonElement jsonObject, string path, ProblemSink problems, IReadOnlyList<SourceKey> knownKeys)
     {
         _path = path;
+        var honoured = knownKeys.Where(known => known.Origin != KeyOrigin.SumoExport).Select(known => known.Name).ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in jsonObject.EnumerateObject())
         {
@@ -53,25 +61,63 @@ internal sealed class JsonObjectScope
                 problems.Error(field, "appears more than once in the same object");
                 continue;
             }
-            if (knownKeys.Contains(key))
+            if (honoured.Contains(key))
             {
                 _values[key] = property.Value;
                 continue;
             }
-            var intended = knownKeys.FirstOrDefault(known => string.Equals(known, key, StringComparison.OrdinalIgnoreCase));
+            var intended = honoured.FirstOrDefault(known => string.Equals(known, key, StringComparison.OrdinalIgnoreCase));
             if (intended is not null)
             {
                 _miscased.Add(intended);
                 problems.Error(field, $"keys are case-sensitive: write {Text.Quote(intended)}, not {Text.Quote(key)}");
                 continue;
             }
-            if (serviceAssignedKeysAllowed && ServiceAssignedKeys.Contains(key, StringComparer.OrdinalIgnoreCase))
+            if (knownKeys.Any(known => string.Equals(known.Name, key, StringComparison.OrdinalIgnoreCase)))
             {
-                problems.Warning(field, "is assigned by the service and does not belong in a source file; ignored");
                 continue;
             }
-            problems.Warning(field, "unknown key; ignored");
+            var suggestion = Closest(key, honoured);
+            problems.Warning(field, suggestion is null ? "unknown key; ignored" : $"unknown key; ignored (did you mean {Text.Quote(suggestion)}?)");
         }
+    }
+
+    /// <summary>The known key nearest to <paramref name="key"/> (ignoring case) within two edits, or null.</summary>
+    private static string? Closest(string key, IEnumerable<string> known)
+    {
+        string? best = null;
+        var bestDistance = MaxSuggestionDistance + 1;
+        foreach (var candidate in known)
+        {
+            var distance = EditDistance(key.ToLowerInvariant(), candidate.ToLowerInvariant());
+            if (distance < bestDistance)
+            {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    private static int EditDistance(string left, string right)
+    {
+        var previous = new int[right.Length + 1];
+        var current = new int[right.Length + 1];
+        for (var j = 0; j <= right.Length; j++)
+        {
+            previous[j] = j;
+        }
+        for (var i = 1; i <= left.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= right.Length; j++)
+            {
+                var substitution = previous[j - 1] + (left[i - 1] == right[j - 1] ? 0 : 1);
+                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
+            }
+            (previous, current) = (current, previous);
+        }
+        return previous[right.Length];
     }
 
     public string PathOf(string key) => _path.Length == 0 ? Text.Printable(key) : $"{_path}.{Text.Printable(key)}";

@@ -34,6 +34,9 @@ public sealed record SourceDefinition
     public bool SiemForward { get; init; }
     public required Uri BaseUrl { get; init; }
 
+    /// <summary>The <c>baseURL</c> as the file wrote it (a console or Reporting host maps to <see cref="BaseUrl"/>); null when only <c>region</c> was given.</summary>
+    public string? BaseUrlAsWritten { get; init; }
+
     /// <summary>The resolved secret. Never log, print or put it in an exception; use <see cref="ApiKeyFingerprint"/>.</summary>
     public required string ApiKey { get; init; }
 

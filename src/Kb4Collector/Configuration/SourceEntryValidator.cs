@@ -1,34 +1,21 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Kb4Collector.Delivery;
 using Kb4Collector.KnowBe4;
+using Kb4Collector.Quota;
 
 namespace Kb4Collector.Configuration;
 
 /// <summary>Validates one source object of a file and builds its <see cref="SourceDefinition"/> (DESIGN §7).</summary>
-internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions options)
+internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
 {
-    public const int MaxNameLength = 128;
     public const int MaxDescriptionLength = 1024;
-    public const int MaxCategoryLength = 1024;
-    public const int MaxFields = 30;
-    public const int MaxFieldKeyLength = 255;
-    public const int MaxFieldValueLength = 200;
     public const int MaxPollingIntervalSeconds = 86_400;
     public const int FastPollingWarningBelowSeconds = 60;
     public static readonly TimeSpan MaxInitialLookback = TimeSpan.FromDays(3650);
     public static readonly TimeSpan MaxRescanInterval = TimeSpan.FromDays(7);
     public static readonly TimeSpan MaxBackdateHorizon = TimeSpan.FromDays(31);
 
-    private const string SiemForwardField = "_siemForward";
-
-    private static readonly string[] SourceKeys = ["config", "schemaRef", "sourceType"];
-    private static readonly string[] SchemaRefKeys = ["type", "version"];
-    private static readonly string[] ConfigKeys =
-    [
-        "name", "description", "category", "fields", "baseURL", "region", "apiKey",
-        "licensedUsers", "dailyCallBudget", "pollingInterval", "initialLookback", "backdateHorizon",
-        "rescanInterval", "maxQuotaShare",
-    ];
+    private const string SiemForwardField = SinkTarget.SiemForwardField;
 
     private readonly ApiKeyResolver _keyResolver = new(options);
 
@@ -51,7 +38,7 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             sink.FieldPrefix = "";
         }
 
-        var sourceScope = new JsonObjectScope(source, "", sink, SourceKeys, serviceAssignedKeysAllowed: true);
+        var sourceScope = new JsonObjectScope(source, "", sink, SourceKeys.Source);
         CheckSchemaRef(sourceScope, sink);
         CheckSourceType(sourceScope, sink);
 
@@ -69,7 +56,7 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
         }
         else
         {
-            definition = ReadConfig(file, config, name, sink);
+            definition = ReadConfig(file, config, sourceScope, name, sink);
         }
 
         var valid = sink.ErrorCount == errorsBefore && definition is not null;
@@ -101,27 +88,13 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
         }
 
         var name = nameElement.GetString()!;
-        if (string.IsNullOrWhiteSpace(name))
+        var broken = false;
+        foreach (var reason in MetadataRules.Check(MetadataPart.Name, name))
         {
-            sink.Error("config.name", "must not be empty");
-            return null;
+            sink.Error("config.name", $"{Text.Quote(name)} {reason}");
+            broken = true;
         }
-        if (name.Length > MaxNameLength)
-        {
-            sink.Error("config.name", $"is {name.Length} characters long; at most {MaxNameLength} are allowed");
-            return null;
-        }
-        if (Text.HasControlCharacters(name))
-        {
-            sink.Error("config.name", "must not contain control characters");
-            return null;
-        }
-        if (name.Trim().Length != name.Length)
-        {
-            sink.Error("config.name", $"{Text.Quote(name)} must not start or end with spaces");
-            return null;
-        }
-        return name;
+        return broken ? null : name;
     }
 
     private static void CheckSchemaRef(JsonObjectScope sourceScope, ProblemSink sink)
@@ -140,7 +113,7 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             return;
         }
 
-        var scope = new JsonObjectScope(schemaRef, "schemaRef", sink, SchemaRefKeys, serviceAssignedKeysAllowed: false);
+        var scope = new JsonObjectScope(schemaRef, "schemaRef", sink, SourceKeys.SchemaRef);
         if (!scope.TryGet("type", out var type))
         {
             if (!scope.IsMiscased("type"))
@@ -200,23 +173,24 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             : $"invalid source type {Text.Quote(value)}; Cloud-to-Cloud sources are \"Universal\"");
     }
 
-    private SourceDefinition? ReadConfig(string file, JsonElement config, string? name, ProblemSink sink)
+    private SourceDefinition? ReadConfig(string file, JsonElement config, JsonObjectScope sourceScope, string? name, ProblemSink sink)
     {
-        var scope = new JsonObjectScope(config, "config", sink, ConfigKeys, serviceAssignedKeysAllowed: true);
+        var scope = new JsonObjectScope(config, "config", sink, SourceKeys.Config);
         var errorsBefore = sink.ErrorCount;
 
-        var description = ReadText(scope, "description", MaxDescriptionLength, sink);
-        var category = ReadText(scope, "category", MaxCategoryLength, sink);
-        var (fields, siemForward) = ReadFields(scope, sink);
-        var baseUrl = ReadBaseUrlOrRegion(scope, sink);
+        var description = ReadText(scope, "description", sink);
+        var category = ReadText(scope, "category", sink);
+        var (fields, siemForward) = ReadAllFields(scope, sourceScope, sink);
+        var (baseUrl, baseUrlGiven) = ReadBaseUrlOrRegion(scope, sink);
         var apiKey = ReadApiKey(file, scope, sink);
         var licensedUsers = ReadPositiveInteger(scope, "licensedUsers", sink);
         var dailyCallBudget = ReadPositiveInteger(scope, "dailyCallBudget", sink);
-        if (licensedUsers is null && dailyCallBudget is null
-            && !scope.TryGet("licensedUsers", out _) && !scope.TryGet("dailyCallBudget", out _)
+        if (!scope.TryGet("licensedUsers", out _) && !scope.TryGet("dailyCallBudget", out _)
             && !scope.IsMiscased("licensedUsers") && !scope.IsMiscased("dailyCallBudget"))
         {
-            sink.Error("config.licensedUsers", "missing: give \"licensedUsers\" (the daily call budget is 10 calls per licensed user) or an explicit \"dailyCallBudget\"");
+            sink.Warning("config.licensedUsers", $"not given: the key's daily call budget is the conservative default of {DailyBudget.DefaultDailyCallBudget} calls "
+                + $"(a {DailyBudget.DefaultDailyCallBudget / DailyBudget.CallsPerLicensedUser}-seat account's quota), so the source polls seldom; "
+                + "add \"licensedUsers\": <seats of the KnowBe4 account> to config (10 calls per seat per day)");
         }
         var pollingInterval = ReadPollingInterval(scope, sink);
         var initialLookback = ReadInitialLookback(scope, sink);
@@ -236,6 +210,7 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             Fields = fields,
             SiemForward = siemForward,
             BaseUrl = baseUrl,
+            BaseUrlAsWritten = baseUrlGiven,
             ApiKey = apiKey.Value.Key,
             ApiKeyReference = apiKey.Value.Reference,
             LicensedUsers = licensedUsers,
@@ -249,7 +224,7 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
         };
     }
 
-    private static string? ReadText(JsonObjectScope scope, string key, int maxLength, ProblemSink sink)
+    private static string? ReadText(JsonObjectScope scope, string key, ProblemSink sink)
     {
         var field = scope.PathOf(key);
         if (!scope.TryGet(key, out var element))
@@ -262,81 +237,82 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             return null;
         }
         var value = element.GetString()!;
-        if (value.Length > maxLength)
+        var reasons = key == "category"
+            ? MetadataRules.Check(MetadataPart.Category, value).ToList()
+            : value.Length > MaxDescriptionLength ? [$"must be at most {MaxDescriptionLength} characters long"] : [];
+        foreach (var reason in reasons)
         {
-            sink.Error(field, $"is {value.Length} characters long; at most {maxLength} are allowed");
-            return null;
+            sink.Error(field, $"{reason}, not {Text.Quote(value)}");
         }
-        if (key == "category" && Text.HasControlCharacters(value))
-        {
-            sink.Error(field, "must not contain control characters (it is sent as an HTTP header)");
-            return null;
-        }
-        return value;
+        return reasons.Count == 0 ? value : null;
     }
 
-    private static (IReadOnlyDictionary<string, string> Fields, bool SiemForward) ReadFields(JsonObjectScope scope, ProblemSink sink)
+    /// <summary>
+    /// <c>config.fields</c> and the source-level <c>fields</c> a Sumo export carries, merged: a key in both must have the
+    /// same value. <c>_siemForward</c> is the SIEM switch, not a field.
+    /// </summary>
+    private static (IReadOnlyDictionary<string, string> Fields, bool SiemForward) ReadAllFields(JsonObjectScope configScope, JsonObjectScope sourceScope, ProblemSink sink)
     {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!scope.TryGet("fields", out var element))
+        var fromConfig = ReadFields(configScope, sink);
+        var fromSource = ReadFields(sourceScope, sink);
+        var merged = new Dictionary<string, string>(fromConfig, StringComparer.Ordinal);
+        foreach (var (key, value) in fromSource)
         {
-            return (fields, false);
-        }
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            sink.Error("config.fields", $"must be an object of names to strings or booleans, not {Text.Describe(element.ValueKind)}");
-            return (fields, false);
-        }
-
-        var count = element.EnumerateObject().Count();
-        if (count > MaxFields)
-        {
-            sink.Error("config.fields", $"has {count} fields; at most {MaxFields} are allowed");
+            if (merged.TryGetValue(key, out var other) && other != value)
+            {
+                sink.Error(configScope.PathOf("fields") + "." + Text.Printable(key),
+                    $"{Text.Quote(other)} conflicts with {sourceScope.PathOf("fields")}.{Text.Printable(key)} = {Text.Quote(value)}; keep one of them, or make them agree");
+                continue;
+            }
+            merged[key] = value;
         }
 
         var siemForward = false;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (merged.Remove(SiemForwardField, out var switchValue))
+        {
+            siemForward = switchValue == "true";
+        }
+        if (MetadataRules.CheckFieldCount(merged.Count, siemForward) is { } tooMany)
+        {
+            sink.Error(configScope.PathOf("fields"), tooMany);
+        }
+        return (merged, siemForward);
+    }
+
+    /// <summary>The valid fields of one <c>fields</c> object (booleans as "true"/"false"); every broken one is reported.</summary>
+    private static Dictionary<string, string> ReadFields(JsonObjectScope scope, ProblemSink sink)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        var path = scope.PathOf("fields");
+        if (!scope.TryGet("fields", out var element))
+        {
+            return fields;
+        }
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            sink.Error(path, $"must be an object of names to strings or booleans, not {Text.Describe(element.ValueKind)}");
+            return fields;
+        }
+
         foreach (var property in element.EnumerateObject())
         {
             var key = property.Name;
-            var field = "config.fields." + Text.Printable(key);
-            if (!seen.Add(key))
+            var field = path + "." + Text.Printable(key);
+            if (fields.ContainsKey(key))
             {
                 sink.Error(field, "appears more than once in the same object");
                 continue;
             }
-            if (key == SiemForwardField)
-            {
-                if (property.Value.ValueKind is JsonValueKind.True or JsonValueKind.False)
-                {
-                    siemForward = property.Value.GetBoolean();
-                }
-                else
-                {
-                    sink.Error(field, $"must be true or false, not {Text.Describe(property.Value.ValueKind)}");
-                }
-                continue;
-            }
-            if (string.Equals(key, SiemForwardField, StringComparison.OrdinalIgnoreCase))
+            if (key != SiemForwardField && string.Equals(key, SiemForwardField, StringComparison.OrdinalIgnoreCase))
             {
                 sink.Error(field, $"keys are case-sensitive: write \"{SiemForwardField}\", not {Text.Quote(key)}");
-                continue;
-            }
-            if (key.Length > MaxFieldKeyLength)
-            {
-                sink.Error(field, $"the field name is {key.Length} characters long; at most {MaxFieldKeyLength} are allowed");
-                continue;
-            }
-            if (!FieldNamePattern().IsMatch(key))
-            {
-                sink.Error(field, "a field name starts with a letter or '_' and holds only letters, digits, '_', '-' and '.'");
                 continue;
             }
 
             string value;
             switch (property.Value.ValueKind)
             {
-                case JsonValueKind.String:
+                case JsonValueKind.String when key != SiemForwardField:
                     value = property.Value.GetString()!;
                     break;
                 case JsonValueKind.True:
@@ -344,25 +320,30 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
                     value = property.Value.GetBoolean() ? "true" : "false";
                     break;
                 default:
-                    sink.Error(field, $"must be a string or a boolean, not {Text.Describe(property.Value.ValueKind)}");
+                    sink.Error(field, key == SiemForwardField
+                        ? $"must be true or false, not {Text.Describe(property.Value.ValueKind)}"
+                        : $"must be a string or a boolean, not {Text.Describe(property.Value.ValueKind)}");
                     continue;
             }
-            if (value.Length > MaxFieldValueLength)
+
+            var broken = false;
+            if (key != SiemForwardField)
             {
-                sink.Error(field, $"the value is {value.Length} characters long; at most {MaxFieldValueLength} are allowed");
-                continue;
+                foreach (var reason in MetadataRules.Check(MetadataPart.FieldName, key).Concat(MetadataRules.Check(MetadataPart.FieldValue, value)))
+                {
+                    sink.Error(field, reason);
+                    broken = true;
+                }
             }
-            if (Text.HasControlCharacters(value) || value.Contains(',', StringComparison.Ordinal))
+            if (!broken)
             {
-                sink.Error(field, "the value must not contain commas or control characters (fields are sent as an X-Sumo-Fields header)");
-                continue;
+                fields[key] = value;
             }
-            fields[key] = value;
         }
-        return (fields, siemForward);
+        return fields;
     }
 
-    private Uri? ReadBaseUrlOrRegion(JsonObjectScope scope, ProblemSink sink)
+    private (Uri? BaseUrl, string? AsWritten) ReadBaseUrlOrRegion(JsonObjectScope scope, ProblemSink sink)
     {
         var baseUrlGiven = scope.TryGet("baseURL", out var baseUrlElement);
         var regionGiven = scope.TryGet("region", out var regionElement);
@@ -372,46 +353,48 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             {
                 sink.Error("config.baseURL", $"missing: give \"baseURL\" (a KnowBe4 regional URL) or \"region\" ({KnowBe4Regions.RegionList})");
             }
-            return null;
+            return (null, null);
         }
 
         Uri? fromBaseUrl = null;
+        string? asWritten = null;
         if (baseUrlGiven)
         {
             if (baseUrlElement.ValueKind != JsonValueKind.String)
             {
                 sink.Error("config.baseURL", $"must be a string, not {Text.Describe(baseUrlElement.ValueKind)}");
-                return null;
+                return (null, null);
             }
-            fromBaseUrl = ValidateBaseUrl(baseUrlElement.GetString()!, sink);
+            asWritten = baseUrlElement.GetString()!;
+            fromBaseUrl = ValidateBaseUrl(asWritten, sink);
             if (fromBaseUrl is null)
             {
-                return null;
+                return (null, null);
             }
         }
 
         if (!regionGiven)
         {
-            return fromBaseUrl;
+            return (fromBaseUrl, asWritten);
         }
         if (regionElement.ValueKind != JsonValueKind.String)
         {
             sink.Error("config.region", $"must be a string ({KnowBe4Regions.RegionList}), not {Text.Describe(regionElement.ValueKind)}");
-            return null;
+            return (null, null);
         }
         var region = regionElement.GetString()!.Trim();
         if (!KnowBe4Regions.TryParse(region, out var parsedRegion))
         {
             sink.Error("config.region", $"unknown region {Text.Quote(region)}; expected one of {KnowBe4Regions.RegionList}");
-            return null;
+            return (null, null);
         }
-        var fromRegion = KnowBe4Regions.BaseUrl(parsedRegion);
+        var fromRegion = options.KnowBe4HostOverride ?? KnowBe4Regions.BaseUrl(parsedRegion);
         if (fromBaseUrl is not null && fromBaseUrl != fromRegion)
         {
             sink.Error("config.region", $"region {Text.Quote(region.ToUpperInvariant())} means {Authority(fromRegion)}, but baseURL is {Authority(fromBaseUrl)}; give one of them, or make them agree");
-            return null;
+            return (null, null);
         }
-        return fromRegion;
+        return (fromRegion, asWritten);
     }
 
     private Uri? ValidateBaseUrl(string text, ProblemSink sink)
@@ -419,7 +402,7 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
         const string Field = "config.baseURL";
         if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
         {
-            sink.Error(Field, "is not an absolute http(s) URL");
+            sink.Error(Field, $"{Text.Quote(text)} is not an absolute http(s) URL; expected one of {AcceptedHosts()}");
             return null;
         }
         if (uri.UserInfo.Length > 0)
@@ -433,16 +416,15 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             return null;
         }
 
-        var region = KnowBe4Regions.RegionOf(uri);
-        if (region is not null)
+        // Any host the KnowBe4 or Sumo docs show (console, Reporting API, User Event API), with any path: the region's User Event API.
+        if (KnowBe4Regions.RegionOfDocumentedHost(uri) is { } region)
         {
-            var canonical = KnowBe4Regions.BaseUrl(region.Value);
-            if (uri.Scheme != Uri.UriSchemeHttps || !uri.IsDefaultPort || uri.AbsolutePath != "/")
+            if (uri.Scheme != Uri.UriSchemeHttps || !uri.IsDefaultPort)
             {
-                sink.Error(Field, $"a KnowBe4 base URL is just the host, with https and no port or path: {Authority(canonical)}");
+                sink.Error(Field, $"a KnowBe4 host is reached over https on the default port: write https://{uri.IdnHost}");
                 return null;
             }
-            return canonical;
+            return options.KnowBe4HostOverride ?? KnowBe4Regions.BaseUrl(region);
         }
 
         if (uri.IsLoopback)
@@ -463,10 +445,11 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
             return WithTrailingSlash(uri);
         }
 
-        var hosts = string.Join(", ", KnowBe4Regions.BaseUrls.Select(Authority));
-        sink.Error(Field, $"not a KnowBe4 host ({Authority(uri)}); expected one of {hosts}. Loopback http(s) is accepted for the emulator; any other host needs Collector:AllowAnyBaseUrl=true (validate --allow-any-base-url)");
+        sink.Error(Field, $"not a KnowBe4 host ({Authority(uri)}); expected one of {AcceptedHosts()}. Loopback http(s) is accepted for the emulator; any other host needs Collector:AllowAnyBaseUrl=true (validate --allow-any-base-url)");
         return null;
     }
+
+    private static string AcceptedHosts() => string.Join(", ", KnowBe4Regions.DocumentedHosts.Select(host => "https://" + host));
 
     private (string Key, string Reference)? ReadApiKey(string file, JsonObjectScope scope, ProblemSink sink)
     {
@@ -627,7 +610,4 @@ internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions opt
     }
 
     private static string Authority(Uri uri) => $"{uri.Scheme}://{uri.Authority}";
-
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.\-]*$", RegexOptions.CultureInvariant)]
-    private static partial Regex FieldNamePattern();
 }

@@ -9,10 +9,8 @@ internal sealed record SourceEntry(string? Name, SourceDefinition? Definition, s
 internal sealed record SourceFileOutcome(IReadOnlyList<SourceEntry> Entries, bool Broken);
 
 /// <summary>Reads one JSON file in Sumo's envelope (<c>{"api.version":"v1","source":{...}}</c> or <c>"sources":[...]</c>).</summary>
-internal sealed class SourceFileParser(SourceConfigLoaderOptions options)
+internal sealed partial class SourceFileParser(SourceConfigLoaderOptions options)
 {
-    private static readonly string[] EnvelopeKeys = ["api.version", "source", "sources"];
-
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
         AllowTrailingCommas = false,
@@ -37,7 +35,7 @@ internal sealed class SourceFileParser(SourceConfigLoaderOptions options)
         }
         catch (JsonException exception)
         {
-            sink.Error("$", DescribeMalformedJson(exception));
+            sink.SyntaxError((int)(exception.LineNumber ?? 0) + 1, (int)(exception.BytePositionInLine ?? 0) + 1, DescribeMalformedJson(exception));
             return new SourceFileOutcome([], Broken: true);
         }
 
@@ -55,7 +53,7 @@ internal sealed class SourceFileParser(SourceConfigLoaderOptions options)
             return new SourceFileOutcome([], Broken: true);
         }
 
-        var envelope = new JsonObjectScope(root, "", sink, EnvelopeKeys, serviceAssignedKeysAllowed: false);
+        var envelope = new JsonObjectScope(root, "", sink, SourceKeys.Envelope);
         CheckApiVersion(envelope, sink);
 
         var hasSource = envelope.TryGet("source", out var single);
@@ -148,22 +146,66 @@ internal sealed class SourceFileParser(SourceConfigLoaderOptions options)
     private static ReadOnlyMemory<byte> SkipByteOrderMark(byte[] bytes) =>
         bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes.AsMemory(3) : bytes.AsMemory();
 
+    [System.Text.RegularExpressions.GeneratedRegex(@"^'(?<found>.{1,4})' is (?<context>(an )?invalid (start of a value|start of a property name|after a property name|after a value))", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex UnexpectedCharacter();
+
+    /// <summary>What the parser expected, in plain words, without System.Text.Json's advice about reader options or its own positions.</summary>
     private static string DescribeMalformedJson(JsonException exception)
     {
-        // System.Text.Json appends " LineNumber: x | BytePositionInLine: y." (zero-based); show one-based positions instead.
         var reason = exception.Message;
-        var cut = reason.IndexOf(" Path:", StringComparison.Ordinal);
-        if (cut < 0)
+        foreach (var marker in (string[])[" Path:", " LineNumber:"])
         {
-            cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            var cut = reason.IndexOf(marker, StringComparison.Ordinal);
+            if (cut >= 0)
+            {
+                reason = reason[..cut];
+            }
         }
-        if (cut >= 0)
+
+        if (reason.Contains("trailing comma", StringComparison.OrdinalIgnoreCase))
         {
-            reason = reason[..cut];
+            return "a comma before '}' or ']' is not allowed in JSON: remove it";
         }
-        var line = (exception.LineNumber ?? 0) + 1;
-        var column = (exception.BytePositionInLine ?? 0) + 1;
-        return $"malformed JSON at line {line}, column {column}: {reason.TrimEnd()}";
+        if (reason.Contains("comment", StringComparison.OrdinalIgnoreCase) || reason.StartsWith("'/' is", StringComparison.Ordinal))
+        {
+            return "comments are not allowed in JSON: remove them";
+        }
+        if (UnexpectedCharacter().Match(reason) is { Success: true } unexpected)
+        {
+            var found = unexpected.Groups["found"].Value;
+            var context = unexpected.Groups["context"].Value;
+            if (context.Contains("after a property name", StringComparison.Ordinal))
+            {
+                return $"expected ':' after the key, not '{found}'";
+            }
+            if (context.Contains("after a value", StringComparison.Ordinal))
+            {
+                return $"expected ',' or a closing '}}' or ']' after the value, not '{found}'";
+            }
+            if (context.Contains("start of a property name", StringComparison.Ordinal))
+            {
+                return $"expected a key in double quotes, not '{found}'";
+            }
+            if (context.Contains("start of a value", StringComparison.Ordinal))
+            {
+                return $"expected a value (\"text\", a number, {{...}}, [...], true, false or null), not '{found}'";
+            }
+        }
+        if (reason.Contains("does not contain any JSON tokens", StringComparison.Ordinal))
+        {
+            return "the file is empty: expected a JSON object like {\"api.version\":\"v1\",\"source\":{...}}";
+        }
+        if (reason.Contains("Expected depth to be zero", StringComparison.Ordinal) || reason.Contains("reached end of data", StringComparison.Ordinal))
+        {
+            return "unexpected end of file: a closing '\"', '}' or ']' is missing";
+        }
+
+        var sentences = reason.Split(". ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(sentence => !sentence.Contains("reader options", StringComparison.OrdinalIgnoreCase)
+                && !sentence.Contains("isFinalBlock", StringComparison.Ordinal)
+                && !sentence.Contains("in this mode", StringComparison.Ordinal));
+        var plain = string.Join(". ", sentences).TrimEnd('.', ' ');
+        return plain.Length == 0 ? "not valid JSON" : plain;
     }
 }
 

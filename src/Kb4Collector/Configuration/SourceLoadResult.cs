@@ -41,6 +41,12 @@ public sealed record SourceConfigLoaderOptions
     public bool AllowAnyBaseUrl { get; init; }
 
     /// <summary>
+    /// Tests only: every KnowBe4 host a file names resolves to this (loopback) URL instead of the region's API host,
+    /// so a file copied from Sumo's docs runs unchanged against the emulator.
+    /// </summary>
+    internal Uri? KnowBe4HostOverride { get; init; }
+
+    /// <summary>
     /// Accept loopback base URLs (the emulator). Anyone on the machine can listen on a loopback port, so the daemon
     /// refuses them unless <c>Collector:AllowLoopbackBaseUrl</c>; the CLI verbs, run by the operator, accept them.
     /// </summary>

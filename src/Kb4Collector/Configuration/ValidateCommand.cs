@@ -30,6 +30,8 @@ public static class ValidateCommand
         foreach (var source in result.Sources)
         {
             await output.WriteLineAsync(DescribeValid(source).AsMemory(), cancellationToken);
+            var sharingKey = result.Sources.Count(other => other.ApiKeyFingerprint == source.ApiKeyFingerprint);
+            await output.WriteLineAsync(("  schedule: " + EffectiveSchedule.Describe(source, sharingKey)).AsMemory(), cancellationToken);
         }
         foreach (var rejected in result.RejectedSources)
         {
@@ -52,13 +54,12 @@ public static class ValidateCommand
     private static string DescribeValid(SourceDefinition source)
     {
         var region = KnowBe4Regions.RegionOf(source.BaseUrl);
-        var where = region is null ? source.BaseUrl.AbsoluteUri : $"{source.BaseUrl.AbsoluteUri} ({region.Value.ToString().ToUpperInvariant()})";
-        var budget = source.DailyCallBudget is { } calls
-            ? $"daily call budget {calls.ToString(CultureInfo.InvariantCulture)}"
-            : $"{source.LicensedUsers?.ToString(CultureInfo.InvariantCulture)} licensed users";
+        var resolved = region is null ? source.BaseUrl.AbsoluteUri : $"{source.BaseUrl.AbsoluteUri} ({region.Value.ToString().ToUpperInvariant()})";
+        var where = source.BaseUrlAsWritten is { } written && !string.Equals(written.Trim(), source.BaseUrl.AbsoluteUri, StringComparison.Ordinal)
+            ? $"baseURL {written.Trim()} -> {resolved}"
+            : resolved;
         return $"ok: source {Text.Quote(source.Name)} in {Text.Escape(source.SourceFile)}: id {source.Id}, {where}, key {source.ApiKeyReference} (sha256 {source.ApiKeyFingerprint}), "
-            + $"{budget}, polling every {DurationParser.Format(source.PollingInterval)}, lookback {DurationParser.Format(source.InitialLookback)}, "
-            + $"backdate horizon {DurationParser.Format(source.BackdateHorizon)}"
+            + $"lookback {DurationParser.Format(source.InitialLookback)}, backdate horizon {DurationParser.Format(source.BackdateHorizon)}"
             + (source.SiemForward ? ", forwarded to Cloud SIEM" : "");
     }
 

@@ -5,6 +5,7 @@ using Kb4Collector.Delivery;
 using Kb4Collector.Health;
 using Kb4Collector.Quota;
 using Kb4Collector.Storage;
+using Kb4Collector.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -55,6 +56,7 @@ public static class DaemonHost
         }
         var listen = ListenAddress.TryParse(options.Admin.Listen, out var address, out _) ? address : throw new DaemonConfigurationException(["Collector:Admin:Listen is not host:port."]);
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        EnsureDataDirectory(dataDirectory);
         var ownership = DataDirectoryLock.Acquire(dataDirectory);
         try
         {
@@ -78,6 +80,8 @@ public static class DaemonHost
                 .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", Serilog.Events.LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.AspNetCore.Routing", Serilog.Events.LogEventLevel.Warning)
                 .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning);
+            // A start-up failure an operator can fix is reported as one line by `run`; the host's own stack-trace report of it is dropped (RunCommand logs it at Debug).
+            logger.Filter.ByExcluding(logEvent => logEvent.Level > Serilog.Events.LogEventLevel.Debug && logEvent.Exception is { } exception && StartupFailure.From(exception) is not null);
             var output = settings.LogOutput;
             if (settings.JsonLogs)
             {
@@ -133,6 +137,19 @@ public static class DaemonHost
         return app;
     }
 
+    /// <summary>Creates the data directory up front, so a folder that cannot be made (a file in the way, no permission) is one clear line.</summary>
+    private static void EnsureDataDirectory(string dataDirectory)
+    {
+        try
+        {
+            CollectorDatabase.CreateDataDirectory(dataDirectory);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new DataDirectoryUnusableException(dataDirectory, exception);
+        }
+    }
+
     private static void AddCollector(IServiceCollection services, DaemonSettings settings, CollectorOptions options, string dataDirectory)
     {
         var time = settings.TimeProvider;
@@ -143,19 +160,21 @@ public static class DaemonHost
         services.AddSingleton(sp => new CallLedger(sp.GetRequiredService<CollectorDatabase>(), time));
         services.AddSingleton(sp => new NotBeforeStore(sp.GetRequiredService<CollectorDatabase>(), time));
         services.AddSingleton(_ => new ApiKeyRateLimiters(time, settings.KnowBe4RequestsPerSecond));
+        services.AddSingleton<RequestMetrics>();
         services.AddSingleton(sp => new HttpLogSink(
             CreateSinkClient(),
             SinkOptionsFrom(options.Sink),
             time,
             sp.GetRequiredService<CollectorDatabase>(),
-            sp.GetRequiredService<ILogger<HttpLogSink>>()));
+            sp.GetRequiredService<ILogger<HttpLogSink>>(),
+            sp.GetRequiredService<RequestMetrics>()));
         services.AddSingleton(sp => new CollectionServices(
             sp.GetRequiredService<CollectorDatabase>(),
             sp.GetRequiredService<HttpLogSink>(),
             sp.GetRequiredService<ApiKeyRateLimiters>(),
             sp.GetRequiredService<CallLedger>(),
             sp.GetRequiredService<NotBeforeStore>(),
-            CreateKnowBe4Handler(),
+            new KnowBe4MetricsHandler(sp.GetRequiredService<RequestMetrics>(), time) { InnerHandler = CreateKnowBe4Handler() },
             time,
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(_ => new SourceConfigLoader(new SourceConfigLoaderOptions
@@ -164,6 +183,7 @@ public static class DaemonHost
             AllowLoopbackBaseUrl = options.AllowLoopbackBaseUrl,
             EnvironmentPrefixes = options.KeyEnvironmentPrefixes,
             KeyFileDirectories = options.KeyFileDirectories,
+            KnowBe4HostOverride = settings.KnowBe4HostOverride,
         }));
         services.AddSingleton<SourceRegistry>();
         services.AddSingleton(sp => new SourceWatcher(

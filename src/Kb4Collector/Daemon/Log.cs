@@ -42,4 +42,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7011, Level = LogLevel.Information, Message = "SIGHUP: reading the source files again")]
     public static partial void ReloadSignalled(ILogger logger);
+
+    [LoggerMessage(EventId = 7012, Level = LogLevel.Debug, Message = "The daemon could not start")]
+    public static partial void StartupFailed(ILogger logger, Exception exception);
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Kb4Collector.Cli;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Kb4Collector.Daemon;
 
@@ -51,17 +53,27 @@ public static class RunCommand
             await error.WriteLineAsync("error: " + newer.Message);
             return ExitCodes.Failure;
         }
-        catch (Exception problem) when (problem is DaemonConfigurationException or FileNotFoundException or InvalidDataException or FormatException)
+        catch (DaemonConfigurationException invalid)
         {
-            await error.WriteLineAsync("error: " + problem.Message);
+            foreach (var problem in invalid.Problems)
+            {
+                await error.WriteLineAsync("error: " + problem);
+            }
             return ExitCodes.Usage;
         }
-        catch (Storage.StorageUnavailableException busy)
+        catch (Exception problem) when (problem is FileNotFoundException or InvalidDataException or FormatException)
         {
-            await error.WriteLineAsync("error: " + busy.Message);
-            return ExitCodes.Failure;
+            await error.WriteLineAsync("error: " + CliText.OneLine(problem.Message));
+            return ExitCodes.Usage;
+        }
+        catch (Exception problem) when (StartupFailure.From(problem) is { } failure)
+        {
+            await error.WriteLineAsync("error: " + failure.Line);
+            return failure.ExitCode;
         }
 
+        // Resolved before running: a host that fails to start is disposed by RunAsync.
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RunCommand));
         await using (app)
         {
             try
@@ -70,13 +82,23 @@ public static class RunCommand
             }
             catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
             {
-                await error.WriteLineAsync("error: " + invalid.Message);
+                foreach (var failure in invalid.Failures)
+                {
+                    await error.WriteLineAsync("error: " + failure);
+                }
                 return ExitCodes.Usage;
             }
             catch (Storage.DatabaseSchemaException newer)
             {
                 await error.WriteLineAsync("error: " + newer.Message);
                 return ExitCodes.Failure;
+            }
+            catch (Exception problem) when (StartupFailure.From(problem) is { } failure)
+            {
+                // The operator gets one line; the whole exception is there at debug level (Serilog:MinimumLevel:Default=Debug).
+                Log.StartupFailed(logger, problem);
+                await error.WriteLineAsync("error: " + failure.Line);
+                return failure.ExitCode;
             }
         }
         return ExitCodes.Success;

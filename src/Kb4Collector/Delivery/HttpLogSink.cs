@@ -4,6 +4,7 @@ using System.Text;
 using Kb4Collector.Configuration;
 using Kb4Collector.Quota;
 using Kb4Collector.Storage;
+using Kb4Collector.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Kb4Collector.Delivery;
@@ -22,10 +23,11 @@ public sealed class HttpLogSink
     private readonly HttpClient _httpClient;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<HttpLogSink> _logger;
+    private readonly RequestMetrics? _metrics;
     private readonly string _contentType;
     private readonly string? _hecAuthorization;
 
-    public HttpLogSink(HttpClient httpClient, SinkOptions options, TimeProvider timeProvider, CollectorDatabase database, ILogger<HttpLogSink> logger)
+    public HttpLogSink(HttpClient httpClient, SinkOptions options, TimeProvider timeProvider, CollectorDatabase database, ILogger<HttpLogSink> logger, RequestMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(options);
@@ -37,6 +39,7 @@ public sealed class HttpLogSink
         _httpClient = httpClient;
         _timeProvider = timeProvider;
         _logger = logger;
+        _metrics = metrics;
         Options = options;
         Endpoint = SinkEndpoint.Describe(options.Url);
         DeadLetters = new DeadLetterStore(database, timeProvider, logger);
@@ -154,10 +157,14 @@ public sealed class HttpLogSink
 
         using var timeout = new CancellationTokenSource(Options.Timeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var started = _timeProvider.GetTimestamp();
+        int? answered = null;
         try
         {
             using var response = await _httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
             var status = (int)response.StatusCode;
+            answered = status;
+            _metrics?.SinkRequest(status, _timeProvider.GetElapsedTime(started));
             Log.BatchSent(_logger, run.SourceId, eventCount, body.Length, Endpoint, status);
             if (SinkResponseClassifier.Classify(status) == SinkResponseClass.Accepted)
             {
@@ -170,11 +177,21 @@ public sealed class HttpLogSink
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
         {
+            RecordNoAnswer(answered, started);
             throw Failure(run, null, $"gave no answer within {Options.Timeout.TotalSeconds:0.###} s", null, exception);
         }
         catch (HttpRequestException exception)
         {
+            RecordNoAnswer(answered, started);
             throw Failure(run, null, "could not be reached: " + Redact(exception.Message), null, exception);
+        }
+    }
+
+    private void RecordNoAnswer(int? answered, long started)
+    {
+        if (answered is null)
+        {
+            _metrics?.SinkRequest(null, _timeProvider.GetElapsedTime(started));
         }
     }
 

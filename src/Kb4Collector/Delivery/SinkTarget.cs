@@ -8,9 +8,6 @@ namespace Kb4Collector.Delivery;
 /// </summary>
 public sealed record SinkTarget(string SourceName, string Category, string Host, IReadOnlyDictionary<string, string> Fields, bool SiemForward)
 {
-    /// <summary>Sumo takes at most 30 fields per request in <c>X-Sumo-Fields</c>.</summary>
-    public const int MaxSumoFields = 30;
-
     /// <summary>The source-config field that turns SIEM forwarding on; it is a switch, not a field that is sent.</summary>
     public const string SiemForwardField = "_siemForward";
 
@@ -38,50 +35,34 @@ public sealed record SinkTarget(string SourceName, string Category, string Host,
         }
     }
 
-    /// <summary>Every reason this target cannot be sent in <paramref name="format"/>; empty when it can.</summary>
+    /// <summary>
+    /// Every reason this target cannot be sent; empty when it can. The rules are <see cref="MetadataRules"/>, the same the
+    /// source validator applies when a file is loaded, so a loaded source never fails here. <paramref name="format"/> does
+    /// not relax them: a source stays deliverable whichever format the sink is switched to.
+    /// </summary>
     public IReadOnlyList<SinkValidationError> Validate(SinkFormat format)
     {
+        _ = format;
         var errors = new List<SinkValidationError>();
-        if (string.IsNullOrWhiteSpace(SourceName))
-        {
-            errors.Add(new("name", "is required"));
-        }
         if (Fields is null)
         {
             errors.Add(new("fields", "must be an object (it may be empty)"));
             return errors;
         }
-        if (format != SinkFormat.Sumo)
-        {
-            return errors;
-        }
 
-        CheckHeaderValue(errors, "name", SourceName);
-        CheckHeaderValue(errors, "category", Category);
-        CheckHeaderValue(errors, "host", Host);
-
-        var count = SiemForward ? 1 : 0;
+        AddBroken(errors, "name", MetadataPart.Name, SourceName ?? "");
+        AddBroken(errors, "category", MetadataPart.Category, Category ?? "");
+        AddBroken(errors, "host", MetadataPart.Host, Host ?? "");
+        var count = 0;
         foreach (var (key, value) in SentFields())
         {
             count++;
-            if (key.Length == 0 || !HeaderText.IsPrintableAscii(key) || key.AsSpan().IndexOfAny(" ,=") >= 0)
-            {
-                errors.Add(new($"fields.{key}", "a field name must be printable ASCII without spaces, ',' or '='"));
-            }
-            if (string.Equals(key, SiemParserField, StringComparison.OrdinalIgnoreCase))
-            {
-                errors.Add(new($"fields.{key}", $"is set by the collector from {SiemForwardField}; remove it"));
-            }
-            if (value is null || !HeaderText.IsPrintableAscii(value) || value.AsSpan().IndexOfAny(",=") >= 0)
-            {
-                // X-Sumo-Fields has no escaping: a ',' or '=' would silently split the value into other fields.
-                errors.Add(new($"fields.{key}", "a field value must be printable ASCII without ',' or '=' (X-Sumo-Fields cannot escape them)"));
-            }
+            AddBroken(errors, $"fields.{key}", MetadataPart.FieldName, key);
+            AddBroken(errors, $"fields.{key}", MetadataPart.FieldValue, value ?? "");
         }
-        if (count > MaxSumoFields)
+        if (MetadataRules.CheckFieldCount(count, SiemForward) is { } tooMany)
         {
-            var siem = SiemForward ? $" (including {SiemParserField}, added because {SiemForwardField} is true)" : "";
-            errors.Add(new("fields", $"{count} fields would be sent{siem}; Sumo accepts at most {MaxSumoFields} per request"));
+            errors.Add(new("fields", tooMany));
         }
         return errors;
     }
@@ -110,11 +91,11 @@ public sealed record SinkTarget(string SourceName, string Category, string Host,
         builder.Append(key).Append('=').Append(value);
     }
 
-    private static void CheckHeaderValue(List<SinkValidationError> errors, string field, string? value)
+    private static void AddBroken(List<SinkValidationError> errors, string field, MetadataPart part, string value)
     {
-        if (!HeaderText.IsPrintableAscii(value))
+        foreach (var reason in MetadataRules.Check(part, value))
         {
-            errors.Add(new(field, "must be printable ASCII for the X-Sumo headers (no line breaks or non-ASCII characters)"));
+            errors.Add(new(field, reason));
         }
     }
 }

@@ -19,6 +19,25 @@ public static class KnowBe4Regions
     private static readonly Uri s_uk = new("https://api-uk.events.knowbe4.com/");
     private static readonly Uri s_de = new("https://api-de.events.knowbe4.com/");
 
+    private static readonly Dictionary<string, KnowBe4Region> s_documentedHosts = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["api.events.knowbe4.com"] = KnowBe4Region.Us,
+        ["api-eu.events.knowbe4.com"] = KnowBe4Region.Eu,
+        ["api-ca.events.knowbe4.com"] = KnowBe4Region.Ca,
+        ["api-uk.events.knowbe4.com"] = KnowBe4Region.Uk,
+        ["api-de.events.knowbe4.com"] = KnowBe4Region.De,
+        ["training.knowbe4.com"] = KnowBe4Region.Us,
+        ["eu.knowbe4.com"] = KnowBe4Region.Eu,
+        ["ca.knowbe4.com"] = KnowBe4Region.Ca,
+        ["uk.knowbe4.com"] = KnowBe4Region.Uk,
+        ["de.knowbe4.com"] = KnowBe4Region.De,
+        ["us.api.knowbe4.com"] = KnowBe4Region.Us,
+        ["eu.api.knowbe4.com"] = KnowBe4Region.Eu,
+        ["ca.api.knowbe4.com"] = KnowBe4Region.Ca,
+        ["uk.api.knowbe4.com"] = KnowBe4Region.Uk,
+        ["de.api.knowbe4.com"] = KnowBe4Region.De,
+    };
+
     /// <summary>The region names as the command line and the source configs spell them.</summary>
     public static IReadOnlyList<string> Names { get; } = ["us", "eu", "ca", "uk", "de"];
 
@@ -64,6 +83,21 @@ public static class KnowBe4Regions
         }
         return null;
     }
+
+    /// <summary>
+    /// The region of any host the KnowBe4 and Sumo Logic documentation shows a user: the console host
+    /// (<c>training.knowbe4.com</c>, <c>eu.knowbe4.com</c>, …), the Reporting API host (<c>us.api.knowbe4.com</c>, …)
+    /// or the User Event API host (<c>api.events.knowbe4.com</c>, <c>api-eu.events.knowbe4.com</c>, …); null for any other host.
+    /// Each maps to the region's User Event API (<see cref="BaseUrl"/>). Scheme, port and path are not checked here.
+    /// </summary>
+    public static KnowBe4Region? RegionOfDocumentedHost(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return url.IsAbsoluteUri && s_documentedHosts.TryGetValue(url.IdnHost, out var region) ? region : null;
+    }
+
+    /// <summary>Every documented host, by region: User Event API, console, Reporting API.</summary>
+    public static IReadOnlyList<string> DocumentedHosts { get; } = [.. s_documentedHosts.Keys];
 
     /// <summary>
     /// True when the URL points at one of the five official User Event API hosts on the scheme's default port.

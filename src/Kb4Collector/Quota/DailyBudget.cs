@@ -13,6 +13,12 @@ public sealed record DailyBudget
 
     public const int DefaultMinimumReserve = 10;
 
+    /// <summary>
+    /// The budget of a key whose source gives neither <c>licensedUsers</c> nor <c>dailyCallBudget</c>: the quota of a
+    /// 5-seat account, below any real account's, so the collector never provokes "Limit Exceeded" by its own pace.
+    /// </summary>
+    public const int DefaultDailyCallBudget = 50;
+
     private DailyBudget(int total, int manualReserve, int scheduled)
     {
         Total = total;
@@ -29,9 +35,9 @@ public sealed record DailyBudget
 
     /// <summary>
     /// The budget for a key: <paramref name="dailyCallBudget"/> when given, else 10 × <paramref name="licensedUsers"/>;
-    /// the reserve is <paramref name="manualReserve"/> when given, else <see cref="DefaultReserve"/>.
+    /// else <see cref="DefaultDailyCallBudget"/>; the reserve is <paramref name="manualReserve"/> when given, else <see cref="DefaultReserve"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">Neither count is given, or a count is out of range.</exception>
+    /// <exception cref="ArgumentException">A count is out of range.</exception>
     /// <param name="collectorShare">
     /// The share of the budget scheduled polling may spend (a source's <c>maxQuotaShare</c>): the tools that push events
     /// into KnowBe4 spend the same quota.
@@ -51,7 +57,7 @@ public sealed record DailyBudget
         }
         else
         {
-            throw new ArgumentException("Either licensedUsers or dailyCallBudget is needed to know the daily call budget.", nameof(licensedUsers));
+            total = DefaultDailyCallBudget;
         }
 
         var reserve = manualReserve ?? DefaultReserve(total);

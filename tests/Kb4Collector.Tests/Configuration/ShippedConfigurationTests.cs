@@ -93,4 +93,14 @@ public sealed class ShippedConfigurationTests
             Assert.Contains(Path.GetFileName(example), readme, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void TheConfigReadmeListsEveryAcceptedKeyAndEverySetting()
+    {
+        var readme = File.ReadAllText(Path.Combine(ConfigFolder, "README.md"));
+
+        var keys = SourceKeys.Envelope.Concat(SourceKeys.Source).Concat(SourceKeys.SchemaRef).Concat(SourceKeys.Config).Select(key => key.Name).Distinct();
+        Assert.All(keys, key => Assert.Contains($"`{key}`", readme, StringComparison.Ordinal));
+        Assert.All(Kb4Collector.Cli.CliHelp.Settings(), setting => Assert.Contains($"`{setting.Key}`", readme, StringComparison.Ordinal));
+    }
 }

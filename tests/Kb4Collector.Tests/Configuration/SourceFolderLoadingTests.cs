@@ -41,7 +41,7 @@ public sealed class SourceFolderLoadingTests : IDisposable
         var result = _loader.Load(_folder.Path);
 
         Assert.Equal(["Good One", "Good Two"], result.Sources.Select(source => source.Name));
-        var problem = SingleError(result, broken, null, "$", "malformed JSON at line 1");
+        var problem = SingleError(result, broken, null, "$", "unexpected end of file");
         Assert.Equal([broken], result.BrokenFiles);
         Assert.True(problem.IsError);
     }

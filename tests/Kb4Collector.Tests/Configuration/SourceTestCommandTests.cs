@@ -93,7 +93,7 @@ public sealed class SourceTestCommandTests : IDisposable
         var result = await CliRunner.RunAsync("test", _folder.Path);
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.StartsWith("error: " + broken + ": ", Lines(result.Error)[0], StringComparison.Ordinal);
+        Assert.StartsWith("error: " + broken + ":1:30: ", Lines(result.Error)[0], StringComparison.Ordinal);
         Assert.StartsWith("ok: source \"Acme\"", Lines(result.Output)[0], StringComparison.Ordinal);
         Assert.Equal("1 source tested: 1 ok, 0 failed; 1 configuration error.", Lines(result.Output)[^1]);
     }

@@ -76,7 +76,8 @@ public sealed class SourceValidationTests : IDisposable
 
         var result = _loader.Load(file);
 
-        var problem = SingleError(result, file, null, "$", "malformed JSON at line 4, column 14");
+        var problem = SingleError(result, file, null, "$", "expected ':' after the key, not '{'");
+        Assert.Equal($"{file}:4:14: {problem.Message}", problem.ToString());
         Assert.DoesNotContain("LineNumber", problem.Message, StringComparison.Ordinal);
         Assert.Empty(result.Sources);
         Assert.Equal([file], result.BrokenFiles);
@@ -87,7 +88,10 @@ public sealed class SourceValidationTests : IDisposable
     {
         var file = _folder.Write("source.json", "// KnowBe4\n" + SourceJson.Single(SourceJson.Config()));
 
-        SingleError(_loader.Load(file), file, null, "$", "malformed JSON at line 1, column 1");
+        var problem = SingleError(_loader.Load(file), file, null, "$", "comments are not allowed in JSON");
+
+        Assert.Equal($"{file}:1:1: comments are not allowed in JSON: remove them", problem.ToString());
+        Assert.DoesNotContain("reader options", problem.Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -262,7 +266,7 @@ public sealed class SourceValidationTests : IDisposable
     [InlineData("id")]
     [InlineData("alive")]
     [InlineData("status")]
-    public void ServiceAssignedKeysAreWarnedAboutAndIgnored(string key)
+    public void ServiceAssignedKeysOfASumoExportAreAcceptedSilently(string key)
     {
         var source = SourceJson.Source(SourceJson.Config());
         source[key] = key == "alive" ? true : "123";
@@ -270,16 +274,16 @@ public sealed class SourceValidationTests : IDisposable
 
         var result = _loader.Load(file);
 
-        AssertProblem(Assert.Single(result.Problems), file, Name, key, "assigned by the service", ConfigSeverity.Warning);
+        Assert.Empty(result.Problems);
         Assert.Single(result.Sources);
     }
 
     [Fact]
-    public void ServiceAssignedKeysInsideConfigAreWarnedAboutToo()
+    public void ServiceAssignedKeysInsideConfigAreAcceptedSilentlyToo()
     {
         var result = LoadSingle(SourceJson.Config().With("id", "0000000012345678"));
 
-        AssertProblem(Assert.Single(result.Problems), File, Name, "config.id", "assigned by the service", ConfigSeverity.Warning);
+        Assert.Empty(result.Problems);
         Assert.Single(result.Sources);
     }
 
@@ -441,9 +445,8 @@ public sealed class SourceValidationTests : IDisposable
     }
 
     [Theory]
-    [InlineData("https://api.events.knowbe4.com/v1", "just the host")]
-    [InlineData("http://api.events.knowbe4.com", "just the host")]
-    [InlineData("https://api.events.knowbe4.com:8443", "just the host")]
+    [InlineData("http://api.events.knowbe4.com", "https on the default port")]
+    [InlineData("https://api.events.knowbe4.com:8443", "https on the default port")]
     [InlineData("api.events.knowbe4.com", "not an absolute http(s) URL")]
     [InlineData("https://user:secret@api.events.knowbe4.com", "must not contain a user name or password")]
     [InlineData("https://api.events.knowbe4.com/?token=x", "must not have a query")]
@@ -487,9 +490,14 @@ public sealed class SourceValidationTests : IDisposable
     // ---- budget ----
 
     [Fact]
-    public void LicensedUsersOrDailyCallBudgetIsRequired()
+    public void WithoutLicensedUsersTheSourceRunsOnTheDefaultBudgetAndSaysWhichLineToAdd()
     {
-        SingleError(LoadSingle(SourceJson.Config().Without("licensedUsers")), File, Name, "config.licensedUsers", "missing: give \"licensedUsers\"");
+        var result = LoadSingle(SourceJson.Config().Without("licensedUsers"));
+
+        AssertProblem(Assert.Single(result.Problems), File, Name, "config.licensedUsers", "add \"licensedUsers\": <seats of the KnowBe4 account>", ConfigSeverity.Warning);
+        var source = Assert.Single(result.Sources);
+        Assert.Null(source.LicensedUsers);
+        Assert.Equal(Kb4Collector.Quota.DailyBudget.DefaultDailyCallBudget, Kb4Collector.Quota.DailyBudget.Create(source.LicensedUsers, source.DailyCallBudget).Total);
     }
 
     [Fact]
@@ -566,14 +574,14 @@ public sealed class SourceValidationTests : IDisposable
             fields["f" + index] = "v";
         }
 
-        SingleError(LoadSingle(SourceJson.Config().With("fields", fields)), File, Name, "config.fields", "has 31 fields; at most 30");
+        SingleError(LoadSingle(SourceJson.Config().With("fields", fields)), File, Name, "config.fields", "31 fields would be sent; Sumo accepts at most 30");
     }
 
     [Theory]
     [InlineData("{\"_siemForward\":\"yes\"}", "config.fields._siemForward", "must be true or false, not a string")]
     [InlineData("{\"_siemforward\":true}", "config.fields._siemforward", "write \"_siemForward\"")]
     [InlineData("{\"tenant\":42}", "config.fields.tenant", "must be a string or a boolean, not a number")]
-    [InlineData("{\"tenant\":\"a,b\"}", "config.fields.tenant", "must not contain commas")]
+    [InlineData("{\"tenant\":\"a,b\"}", "config.fields.tenant", "must not contain ',' or '='")]
     [InlineData("{\"bad key\":\"x\"}", "config.fields.bad key", "a field name starts with")]
     [InlineData("[]", "config.fields", "must be an object")]
     public void FieldsMustBeNamesToStringsOrBooleans(string json, string field, string reason)
@@ -584,7 +592,7 @@ public sealed class SourceValidationTests : IDisposable
     [Theory]
     [InlineData("description", "7", "must be a string, not a number")]
     [InlineData("category", "{}", "must be a string, not an object")]
-    [InlineData("category", "\"a\\nb\"", "control characters")]
+    [InlineData("category", "\"a\\nb\"", "printable ASCII")]
     public void TextSettingsMustBeStrings(string key, string json, string reason)
     {
         SingleError(LoadSingle(SourceJson.Config().With(key, JsonNode.Parse(json))), File, Name, "config." + key, reason);

@@ -32,12 +32,14 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Equal(ExitCodes.Success, exitCode);
         Assert.Empty(error);
         var lines = Lines(output);
-        Assert.Equal(3, lines.Length);
+        Assert.Equal(5, lines.Length);
         Assert.StartsWith("ok: source \"A\" in ", lines[0], StringComparison.Ordinal);
         Assert.Contains("https://api.events.knowbe4.com/ (US)", lines[0], StringComparison.Ordinal);
-        Assert.StartsWith("ok: source \"B\" in ", lines[1], StringComparison.Ordinal);
-        Assert.Contains("(EU)", lines[1], StringComparison.Ordinal);
-        Assert.Equal("1 file checked: 2 valid sources, 0 errors, 0 warnings.", lines[2]);
+        Assert.StartsWith("schedule: polls every ", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("ok: source \"B\" in ", lines[2], StringComparison.Ordinal);
+        Assert.Contains("(EU)", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("schedule: polls every ", lines[3], StringComparison.Ordinal);
+        Assert.Equal("1 file checked: 2 valid sources, 0 errors, 0 warnings.", lines[4]);
     }
 
     [Fact]
@@ -67,11 +69,12 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Equal(3, problems.Length);
         Assert.Contains($"error: {_folder.PathOf("b.json")}: source \"Bad\": field \"config.baseURL\": not a KnowBe4 host", problems[0], StringComparison.Ordinal);
         Assert.StartsWith($"warning: {_folder.PathOf("b.json")}: source \"Bad\": field \"config.pollingInterval\"", problems[1], StringComparison.Ordinal);
-        Assert.StartsWith($"error: {_folder.PathOf("c.json")}: field \"$\": malformed JSON at line 1", problems[2], StringComparison.Ordinal);
+        Assert.Equal($"error: {_folder.PathOf("c.json")}:1:2: unexpected end of file: a closing '\"', '}}' or ']' is missing", problems[2]);
         var lines = Lines(output);
         Assert.StartsWith("ok: source \"Good\"", lines[0], StringComparison.Ordinal);
-        Assert.Equal($"invalid: source \"Bad\" in {_folder.PathOf("b.json")}: see the errors", lines[1]);
-        Assert.Equal("3 files checked: 1 valid source, 2 errors, 1 warning.", lines[2]);
+        Assert.StartsWith("schedule: ", lines[1], StringComparison.Ordinal);
+        Assert.Equal($"invalid: source \"Bad\" in {_folder.PathOf("b.json")}: see the errors", lines[2]);
+        Assert.Equal("3 files checked: 1 valid source, 2 errors, 1 warning.", lines[3]);
     }
 
     [Fact]

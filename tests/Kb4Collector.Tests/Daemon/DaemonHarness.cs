@@ -33,18 +33,21 @@ internal sealed class DaemonHarness : IAsyncDisposable
     /// <summary>Every line the daemon logged, across restarts.</summary>
     public LockedStringWriter Log { get; } = new();
 
+    /// <summary>When set, every KnowBe4 host a source file names is reached at this URL (the emulator) instead.</summary>
+    public Uri? KnowBe4HostOverride { get; set; }
+
     public CollectorRuntime Runtime => _app!.Services.GetRequiredService<CollectorRuntime>();
 
     public WebApplication App => _app!;
 
-    public static async Task<DaemonHarness> StartAsync(int backlog = 400, int seed = 11)
+    public static async Task<DaemonHarness> StartAsync(int backlog = 400, int seed = 11, string key = Key)
     {
         var emulator = await KnowBe4Emulator.StartAsync(
             new EmulatorOptions
             {
                 Scenario = new EmulatorScenario
                 {
-                    Accounts = [new EmulatorAccountSpec { Name = "Acme", Seats = 500, ApiKeys = [Key] }],
+                    Accounts = [new EmulatorAccountSpec { Name = "Acme", Seats = 500, ApiKeys = [key] }],
                     Backlog = new EmulatorBacklog { Events = backlog, Days = 5 },
                     Limits = EmulatorLimits.Off,
                     Seed = seed,
@@ -70,6 +73,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
             SourcesPath = SourcesFolder,
             DataDirectory = DataFolder,
             LogOutput = Log,
+            KnowBe4HostOverride = KnowBe4HostOverride,
             Values = new Dictionary<string, string?>
             {
                 ["Collector:Name"] = "test-collector",

@@ -35,9 +35,11 @@ public sealed class SinkTargetTests
     }
 
     [Fact]
-    public void TheFieldLimitIsSumos()
+    public void TheRulesDoNotDependOnTheSinkFormatSoSwitchingItNeverBreaksALoadedSource()
     {
-        Assert.Empty(new SinkTarget("kb4", "cat", "host", Fields(40), false).Validate(SinkFormat.SplunkHec));
+        var error = Assert.Single(new SinkTarget("kb4", "cat", "host", Fields(40), false).Validate(SinkFormat.SplunkHec));
+
+        Assert.Equal("fields", error.Field);
     }
 
     [Theory]

@@ -123,12 +123,15 @@ internal static class ConfigurationTestHelpers
         Assert.Equal(field, problem.Field);
         Assert.Contains(reason, problem.Message, StringComparison.Ordinal);
         var text = problem.ToString();
-        Assert.StartsWith(file + ": ", text, StringComparison.Ordinal);
+        Assert.StartsWith(file + (problem.Line is null ? ": " : $":{problem.Line}:{problem.Column}: "), text, StringComparison.Ordinal);
         if (source is not null)
         {
             Assert.Contains($"source \"{source}\"", text, StringComparison.Ordinal);
         }
-        Assert.Contains($"field \"{field}\"", text, StringComparison.Ordinal);
+        if (problem.Line is null)
+        {
+            Assert.Contains($"field \"{field}\"", text, StringComparison.Ordinal);
+        }
         Assert.EndsWith(problem.Message, text, StringComparison.Ordinal);
     }
 }
