@@ -57,6 +57,10 @@ internal static partial class CliHelp
         ["storage check"] = ["kb4collector storage check", "kb4collector storage check --data /var/lib/kb4collector"],
         ["storage repair"] = ["kb4collector storage repair", "kb4collector storage repair --data /var/lib/kb4collector"],
         ["storage reset"] = ["kb4collector storage reset --source <ID>", "kb4collector storage reset --all --data /var/lib/kb4collector"],
+        ["checkpoint"] = ["kb4collector checkpoint export --data /var/lib/kb4collector --out shard-0.bundle", "kb4collector checkpoint import --data /var/lib/kb4collector --shard 3/4 shard-0.bundle"],
+        ["checkpoint export"] = ["kb4collector checkpoint export --data /var/lib/kb4collector --out shard-0.bundle", "kb4collector checkpoint export --out one.bundle --source \"KnowBe4 US\""],
+        ["checkpoint import"] = ["kb4collector checkpoint import --data /var/lib/kb4collector --shard 3/4 shard-0.bundle", "kb4collector checkpoint import shard-0.bundle"],
+        ["healthcheck"] = ["kb4collector healthcheck", "kb4collector healthcheck --url http://127.0.0.1:7381/healthz"],
     };
 
     /// <summary>The same placeholder for the same kind of value everywhere (options and arguments without one get theirs here).</summary>

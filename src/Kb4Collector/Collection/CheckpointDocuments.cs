@@ -49,6 +49,9 @@ internal sealed class CheckpointDocument
 
     public long EventsDelivered { get; set; }
 
+    /// <summary>Events delivered on the UTC day of <see cref="LastDeliveryAt"/>.</summary>
+    public long DeliveredThatDay { get; set; }
+
     /// <summary>Events found on a past day after that day had been read in full: backdated (or missed) and sent late.</summary>
     public long FoundLate { get; set; }
 

@@ -18,6 +18,9 @@ public sealed record CheckpointSummary(
     /// <summary>Events found on a past day after that day had been read in full (backdated, sent late).</summary>
     public long FoundLate { get; init; }
 
+    /// <summary>Events delivered so far on the current UTC day.</summary>
+    public long DeliveredToday { get; init; }
+
     /// <summary>Whether the first run's scan of the lookback and the horizon is complete.</summary>
     public bool FirstRunComplete { get; init; }
 

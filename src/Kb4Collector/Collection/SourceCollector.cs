@@ -185,6 +185,7 @@ public sealed class SourceCollector
                 day.Proven))])
         {
             FoundLate = stored.FoundLate,
+            DeliveredToday = stored.LastDeliveryAt?.Date == _timeProvider.GetUtcNow().UtcDateTime.Date ? stored.DeliveredThatDay : 0,
             FirstRunComplete = stored.Baselined,
             HistoryReadAt = stored.HistoryReadAt is { } read ? AsUtc(read) : null,
         };
@@ -655,7 +656,9 @@ public sealed class SourceCollector
             await DeliverPendingAsync(checkpoint, cancellationToken);
             _delivered += events;
             checkpoint.EventsDelivered += events;
-            checkpoint.LastDeliveryAt = _timeProvider.GetUtcNow().UtcDateTime;
+            var deliveredAt = _timeProvider.GetUtcNow().UtcDateTime;
+            checkpoint.DeliveredThatDay = checkpoint.LastDeliveryAt?.Date == deliveredAt.Date ? checkpoint.DeliveredThatDay + events : events;
+            checkpoint.LastDeliveryAt = deliveredAt;
         }
 
         // Taken now: the reader goes on changing the cursor and the pending ids while this is written.

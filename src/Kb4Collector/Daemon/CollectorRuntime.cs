@@ -356,6 +356,7 @@ public sealed class CollectorRuntime : BackgroundService
             checkpoint,
             source.Pipeline.Quota(),
             _services.Sink.DeadLetters.Count(source.Definition.Id),
+            EventsDeliveredToday: checkpoint?.DeliveredToday,
             CheckpointPosition: checkpoint is null ? null : Position(checkpoint),
             BackdatedFoundLate: checkpoint?.FoundLate,
             Plan: source.Pipeline.Plan);

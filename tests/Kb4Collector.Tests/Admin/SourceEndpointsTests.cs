@@ -64,7 +64,7 @@ public sealed class SourceEndpointsTests(AdminDaemonFixture daemon)
         var source = root.GetProperty("source");
 
         Assert.Equal(
-            ["id", "name", "sourceType", "schemaRef", "config", "state", "health", "eventsDelivered", "checkpoint", "quota", "deadLetters", "sourceFile", "nextPollReason", "plan"],
+            ["id", "name", "sourceType", "schemaRef", "config", "state", "health", "eventsDelivered", "checkpoint", "quota", "deadLetters", "sourceFile", "eventsDeliveredToday", "nextPollReason", "checkpointPosition", "backdatedFoundLate", "plan"],
             source.EnumerateObject().Select(property => property.Name));
         Assert.Equal("polling schedule", source.GetProperty("nextPollReason").GetString());
         Assert.Equal(daemon.GoodId, source.GetProperty("id").GetString());

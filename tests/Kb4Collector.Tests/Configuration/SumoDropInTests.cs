@@ -174,8 +174,8 @@ public sealed class SumoDropInTests : IDisposable
         Assert.Equal(ExitCodes.Success, exitCode);
         var warning = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("add \"licensedUsers\": <seats of the KnowBe4 account>", warning, StringComparison.Ordinal);
-        // 50 calls a day, 10 kept for manual calls: 40 polls a day, one every 36 minutes.
-        Assert.Contains("schedule: polls every 36m on a quiet day (the budget stretches pollingInterval 5m: daily budget 50 calls (the default; licensedUsers not given), 10 kept for manual calls, 40 for polling)", output, StringComparison.Ordinal);
+        // 50 calls a day, 5 kept for manual calls, the collector's share (maxQuotaShare 0.5) 25: one poll every 57m36s.
+        Assert.Contains("schedule: polls every 57m36s on a quiet day (the budget stretches pollingInterval 5m: daily budget 50 calls (the default; licensedUsers not given), 5 kept for manual calls, 25 for polling (maxQuotaShare 0.5))", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class SumoDropInTests : IDisposable
 
         var (_, output, _) = await ValidateAsync(_folder.Path);
 
-        Assert.Contains("schedule: polls every 5m on a quiet day (pollingInterval; daily budget 10,000 calls (10 x 1,000 licensedUsers), 500 kept for manual calls, 9,500 for polling)", output, StringComparison.Ordinal);
+        Assert.Contains("schedule: polls every 5m on a quiet day (pollingInterval; daily budget 10,000 calls (10 x 1,000 licensedUsers), 500 kept for manual calls, 5,000 for polling (maxQuotaShare 0.5))", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -195,8 +195,8 @@ public sealed class SumoDropInTests : IDisposable
 
         var (_, output, _) = await ValidateAsync(_folder.Path);
 
-        // 100 calls, 10 reserved, 90 shared by two sources: 45 polls each a day, one every 32 minutes.
-        Assert.Contains("polls every 32m", output, StringComparison.Ordinal);
+        // 100 calls, the collector's share 50, shared by two sources: 25 polls each a day, one every 57m36s.
+        Assert.Contains("polls every 57m36s", output, StringComparison.Ordinal);
         Assert.Contains("shared by the 2 sources using the key", output, StringComparison.Ordinal);
     }
 

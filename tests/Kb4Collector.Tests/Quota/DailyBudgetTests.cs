@@ -13,7 +13,7 @@ public sealed class DailyBudgetTests
     [InlineData(null, 300, null, 300, 15)]
     [InlineData(100, null, 0, 1_000, 0)]        // explicit reserve
     [InlineData(100, null, 200, 1_000, 200)]
-    [InlineData(null, null, null, DailyBudget.DefaultDailyCallBudget, 10)]
+    [InlineData(null, null, null, DailyBudget.DefaultDailyCallBudget, 5)]
     public void BudgetAndReserve(int? licensedUsers, int? dailyCallBudget, int? manualReserve, int total, int reserve)
     {
         var budget = DailyBudget.Create(licensedUsers, dailyCallBudget, manualReserve);
@@ -31,7 +31,6 @@ public sealed class DailyBudgetTests
         Assert.Equal(scheduled, DailyBudget.Create(null, total, collectorShare: share).Scheduled);
 
     [Theory]
-    [InlineData(null, null, null)]
     [InlineData(0, null, null)]
     [InlineData(null, -1, null)]
     [InlineData(10, null, 101)]

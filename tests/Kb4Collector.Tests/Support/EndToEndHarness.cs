@@ -39,6 +39,9 @@ internal sealed record EndToEndSettings
 
     public TimeSpan PollingInterval { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Where the collector's own log lines go (none when null, unless <see cref="EndToEndBed.LogVariable"/> is set).</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>The collector's pacing: far above 4 req/s so that it never waits on the fake clock.</summary>
     public int RequestsPerSecond { get; init; } = 100_000;
 
@@ -430,7 +433,7 @@ internal sealed class EndToEndBed : IAsyncDisposable
 
     private CollectorProcess NewProcess() =>
         new(_folder, Source, Time, KnowBe4Calls, SinkTransport, Sink.Url, Settings.MaxBatchEvents, Settings.RequestsPerSecond,
-            Environment.GetEnvironmentVariable(LogVariable) == "1" ? LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug)) : null,
+            Settings.LoggerFactory ?? (Environment.GetEnvironmentVariable(LogVariable) == "1" ? LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Debug)) : null),
             Settings.StorageFaults ? _storage.Wrap : null);
 }
 
