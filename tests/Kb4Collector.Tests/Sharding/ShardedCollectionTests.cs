@@ -83,7 +83,7 @@ public sealed class ShardedCollectionTests
             {
                 var json = "{\"api.version\":\"v1\",\"source\":{\"schemaRef\":{\"type\":\"KnowBe4\"},\"sourceType\":\"Universal\",\"config\":{"
                     + $"\"name\":\"{source.Name}\",\"category\":\"security/knowbe4\",\"baseURL\":\"{emulator.BaseUrl}\",\"apiKey\":\"{source.Key}\","
-                    + "\"licensedUsers\":500,\"pollingInterval\":1,\"initialLookback\":\"10d\"}}}";
+                    + "\"licensedUsers\":50000,\"pollingInterval\":1,\"initialLookback\":\"10d\"}}}";
                 File.WriteAllText(Path.Combine(SourcesFolder, source.Account + ".json"), json);
             }
         }
@@ -138,6 +138,7 @@ public sealed class ShardedCollectionTests
                         ["Collector:Admin:Listen"] = "127.0.0.1:0",
                         ["Collector:Sink:Url"] = Sink.Url.ToString(),
                         ["Collector:SourcesRescanSeconds"] = "1",
+                        ["Collector:AllowLoopbackBaseUrl"] = "true",
                     },
                 });
                 await app.StartAsync(TestContext.Current.CancellationToken);
