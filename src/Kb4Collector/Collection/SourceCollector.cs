@@ -65,6 +65,7 @@ public sealed class SourceCollector
     private readonly List<BatchEffects> _held = [];
 
     private int? _rescanPassCost;
+    private DateOnly _today;
     private int _pendingBytes;
     private CheckpointDocument? _checkpoint;
     private Task _committing = Task.CompletedTask;
@@ -121,6 +122,7 @@ public sealed class SourceCollector
         _calls = 0;
         _delivered = 0;
         _budgetResetsAt = null;
+        _today = DateOnly.FromDateTime(_timeProvider.GetUtcNow().UtcDateTime);
         _halted = false;
         _onFirstPage = onFirstPage;
         try
@@ -624,7 +626,7 @@ public sealed class SourceCollector
         {
             return true; // there before the source's first run: remembered as seen, not delivered
         }
-        if (document.Baselined && day < DateOnly.FromDateTime(_timeProvider.GetUtcNow().UtcDateTime))
+        if (document.Baselined && day < _today)
         {
             _checkpoint!.FoundLate++;
         }
@@ -655,10 +657,7 @@ public sealed class SourceCollector
         {
             await DeliverPendingAsync(checkpoint, cancellationToken);
             _delivered += events;
-            checkpoint.EventsDelivered += events;
-            var deliveredAt = _timeProvider.GetUtcNow().UtcDateTime;
-            checkpoint.DeliveredThatDay = checkpoint.LastDeliveryAt?.Date == deliveredAt.Date ? checkpoint.DeliveredThatDay + events : events;
-            checkpoint.LastDeliveryAt = deliveredAt;
+            RecordDelivered(checkpoint, events);
         }
 
         // Taken now: the reader goes on changing the cursor and the pending ids while this is written.
@@ -693,13 +692,20 @@ public sealed class SourceCollector
                 keys.Add(pending.Key);
             }
             var stored = _held.Count > 0 ? _store.FromDocument(_held[^1].Cursor) : _store.Find(_sourceId) ?? NewCheckpoint(checkpoint.StartedFrom);
-            stored.EventsDelivered += settled;
-            stored.LastDeliveryAt = _timeProvider.GetUtcNow().UtcDateTime;
+            RecordDelivered(stored, settled);
             var effects = new BatchEffects(TakeChunks(prefix), _store.ToDocument(stored), settled);
             await Task.Run(() => CommitOrHold(effects), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             Log.PartlyDelivered(_logger, _sourceId, settled, _pending.Count);
             throw;
         }
+    }
+
+    private void RecordDelivered(CheckpointDocument checkpoint, int events)
+    {
+        var deliveredAt = _timeProvider.GetUtcNow().UtcDateTime;
+        checkpoint.EventsDelivered += events;
+        checkpoint.DeliveredThatDay = checkpoint.LastDeliveryAt?.Date == deliveredAt.Date ? checkpoint.DeliveredThatDay + events : events;
+        checkpoint.LastDeliveryAt = deliveredAt;
     }
 
     /// <summary>Writes the held batches and this one; on failure keeps this one held (in memory), never to be sent again.</summary>

@@ -200,7 +200,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemonFixture daemon, Chr
         Assert.Equal("Collecting", source.GetProperty("state").GetProperty("state").GetString());
         Assert.Equal(SourceState.Collecting, daemon.Runtime.Find(daemon.RecoverableId)!.Status.State);
         await ScreenshotAsync(page, "source-restarted");
-        // The README's picture (docs/console.png): one screen, not the whole page.
+        // The README's picture (tests/Kb4Collector.Tests/Admin/Browser/console.png, copied from TestResults/console/): one screen, not the whole page.
         await ScreenshotAsync(page, "console", fullPage: false);
     }
 
