@@ -62,9 +62,9 @@ internal static class AdminMapping
 
     public static PlanJson Plan(CollectionPlan plan) => new(
         plan.DailyCalls,
-        DurationParser.Format(TimeSpan.FromSeconds(Math.Ceiling(plan.PollInterval.TotalSeconds))),
+        DurationParser.FormatRoundedUp(plan.PollInterval),
         Math.Round(plan.PollsPerDay, 1),
-        plan.RescanPeriod == TimeSpan.MaxValue ? "never" : DurationParser.Format(TimeSpan.FromSeconds(Math.Ceiling(plan.RescanPeriod.TotalSeconds))),
+        plan.RescanPeriod == TimeSpan.MaxValue ? "never" : DurationParser.FormatRoundedUp(plan.RescanPeriod),
         plan.RescanPeriod == TimeSpan.MaxValue ? null : (long)Math.Ceiling(plan.RescanPeriod.TotalSeconds),
         plan.RescanPassCost,
         plan.PaysForHorizon,

@@ -54,13 +54,11 @@ public sealed record CollectionPlan(int DailyCalls, TimeSpan PollInterval, TimeS
     /// <summary>One line for the log and the admin endpoint.</summary>
     public string Describe()
     {
-        var rescans = RescanPeriod == TimeSpan.MaxValue ? "never (no calls left for it)" : "every " + Format(RescanPeriod);
+        var rescans = RescanPeriod == TimeSpan.MaxValue ? "never (no calls left for it)" : "every " + Configuration.DurationParser.FormatRoundedUp(RescanPeriod);
         var verdict = PaysForHorizon ? "the budget pays for the configured schedule" : "the budget does NOT pay for the configured schedule: both are stretched";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{DailyCalls} calls/day: poll every {Format(PollInterval)} ({PollsPerDay:0.#} polls/day), re-read each tracked day {rescans} ({RescanPassCost} calls a pass); {verdict}");
+            $"{DailyCalls} calls/day: poll every {Configuration.DurationParser.FormatRoundedUp(PollInterval)} ({PollsPerDay:0.#} polls/day), re-read each tracked day {rescans} ({RescanPassCost} calls a pass); {verdict}");
     }
-
-    private static string Format(TimeSpan value) => Configuration.DurationParser.Format(TimeSpan.FromSeconds(Math.Ceiling(value.TotalSeconds)));
 
     private static TimeSpan Max(TimeSpan left, TimeSpan right) => left > right ? left : right;
 }

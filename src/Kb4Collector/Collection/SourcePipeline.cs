@@ -148,7 +148,7 @@ public sealed class SourcePipeline
     {
         if (result.EventsDelivered > 0 || result.Calls > 1)
         {
-            var nextPoll = Format(next);
+            var nextPoll = DurationParser.FormatRoundedUp(next);
             Log.PollSummary(_logger, _source.Name, result.EventsDelivered, result.Calls, nextPoll);
             _idlePolls = 0;
             _lastSummaryAt = now;
@@ -157,7 +157,7 @@ public sealed class SourcePipeline
         _idlePolls++;
         if (now - _lastSummaryAt >= HeartbeatInterval)
         {
-            var nextPoll = Format(next);
+            var nextPoll = DurationParser.FormatRoundedUp(next);
             Log.IdleHeartbeat(_logger, _source.Name, _idlePolls, nextPoll);
             _idlePolls = 0;
             _lastSummaryAt = now;
@@ -233,8 +233,6 @@ public sealed class SourcePipeline
         var pollsLeft = Math.Ceiling(PollSchedule.UntilNextUtcMidnight(now) / interval);
         return remaining - (long)(pollsLeft * Math.Max(1, _sourcesSharingKey())) - cost >= 0;
     }
-
-    private static string Format(TimeSpan wait) => DurationParser.Format(TimeSpan.FromSeconds(Math.Ceiling(wait.TotalSeconds)));
 
     /// <summary>The calls the plan's re-reads need for the rest of the UTC day: polls spend only what is left.</summary>
     private static int ReservedForRescans(CollectionPlan plan, DateTimeOffset now) =>

@@ -59,6 +59,9 @@ public static class DurationParser
         return true;
     }
 
+    /// <summary>A computed wait or interval in the same notation, rounded up to whole seconds.</summary>
+    public static string FormatRoundedUp(TimeSpan value) => Format(TimeSpan.FromSeconds(Math.Ceiling(value.TotalSeconds)));
+
     /// <summary>Writes a duration back in the same notation (<c>1d12h</c>, <c>90s</c> → <c>1m30s</c>, zero → <c>0s</c>).</summary>
     public static string Format(TimeSpan value)
     {
