@@ -16,6 +16,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Source {SourceId}: the account's event count moved by {Change} outside the tracked days (events older than the backdate horizon created or deleted, or the first run's count catching up with arrivals during its reads)")]
     public static partial void ChangeOutsideHorizon(ILogger logger, string sourceId, long change);
 
+    [LoggerMessage(EventId = 3017, Level = LogLevel.Information, Message = "Source {SourceId}: {Change} events changed on past days; counting the {Days} tracked days to find them waits for a poll today's budget pays for")]
+    public static partial void DayWalkDeferred(ILogger logger, string sourceId, long change, int days);
+
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Source {SourceId}: stored checkpoint (version {Version}) was for another query; starting cleanly")]
     public static partial void CheckpointVoided(ILogger logger, string sourceId, int version);
 

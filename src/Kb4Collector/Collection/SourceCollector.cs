@@ -231,7 +231,7 @@ public sealed class SourceCollector
         var consistent = accountTotal == DayPlanner.ExpectedTotal(checkpoint);
         if (!consistent)
         {
-            if (await ReconcileChangeAsync(checkpoint, today, accountTotal, cancellationToken) is not { } explained)
+            if (await ReconcileChangeAsync(checkpoint, today, accountTotal, rescans, cancellationToken) is not { } explained)
             {
                 return false;
             }
@@ -373,9 +373,12 @@ public sealed class SourceCollector
     /// <summary>
     /// The account's count moved. Today is read on from where it ended; what that does not explain is looked for by
     /// counting every tracked day (all of them: changes on two days can cancel out in a partial walk) and reading
-    /// again each day whose count moved. Returns whether everything was explained; null when the poll had to halt.
+    /// again each day whose count moved. The walk is paid like a re-read: when today's budget cannot pay for it and the
+    /// polls still planned, it waits for a poll that can (the difference stays, so the next poll looks again) instead
+    /// of spending the calls that keep today's arrivals flowing. Returns whether everything was explained; null when
+    /// the poll had to halt.
     /// </summary>
-    private async Task<bool?> ReconcileChangeAsync(CheckpointDocument checkpoint, DateOnly today, long accountTotal, CancellationToken cancellationToken)
+    private async Task<bool?> ReconcileChangeAsync(CheckpointDocument checkpoint, DateOnly today, long accountTotal, RescanAllowance allowance, CancellationToken cancellationToken)
     {
         var change = accountTotal - DayPlanner.ExpectedTotal(checkpoint);
         var before = DayPlanner.ExpectedTotal(checkpoint);
@@ -389,6 +392,13 @@ public sealed class SourceCollector
             return true;
         }
 
+        var pastDays = checkpoint.Days.Where(day => DayPlanner.Day(day) != today).OrderByDescending(day => day.Day).ToList();
+        if (!allowance.CanAfford(pastDays.Count + 1))
+        {
+            Log.DayWalkDeferred(_logger, _sourceId, change - explainedByToday, pastDays.Count);
+            return false;
+        }
+
         var reference = accountTotal;
         if (explainedByToday > change)
         {
@@ -399,7 +409,7 @@ public sealed class SourceCollector
             }
             reference = recount;
         }
-        foreach (var past in checkpoint.Days.Where(day => DayPlanner.Day(day) != today).OrderByDescending(day => day.Day).ToList())
+        foreach (var past in pastDays)
         {
             var pastDay = DayPlanner.Day(past);
             if (await CountAsync(pastDay, cancellationToken) is not { } count)
@@ -514,6 +524,10 @@ public sealed class SourceCollector
     {
         var day = DayPlanner.Day(document);
         DateTime? startedFrom = document.Baselined ? null : _checkpoint!.StartedFrom;
+        // The first read of a day the source started on or after holds history (events before the start): remembered,
+        // not sent. It must be proven, or a history event it skipped would later be found and sent as new; so it does
+        // not resume part way, and once it sees several pages it counts the day and reads it again from page 1.
+        var historyRead = startedFrom is { } from && day <= DateOnly.FromDateTime(from);
         var pageSize = _options.PageSize;
         var settled = false;
         long? endTotal = null;
@@ -522,10 +536,10 @@ public sealed class SourceCollector
         var proven = false;
         for (var attempt = 1; attempt <= _options.MaxScanAttempts && !settled; attempt++)
         {
-            var firstPage = attempt == 1 && document.ResumePage is { } resume ? Math.Max(1, resume - 1) : 1;
+            var firstPage = attempt == 1 && !historyRead && document.ResumePage is { } resume ? Math.Max(1, resume - 1) : 1;
             var resumed = firstPage > 1;
             long? startTotal = null;
-            if (!resumed && document.VerifiedTotal > pageSize * 9 / 10)
+            if (!resumed && !historyRead && document.VerifiedTotal > pageSize * 9 / 10)
             {
                 if (await CountAsync(day, cancellationToken) is not { } counted)
                 {
@@ -558,6 +572,18 @@ public sealed class SourceCollector
                 if (page.Meta.NextPage is not int next || page.Events.Count == 0)
                 {
                     break;
+                }
+                if (historyRead && startTotal is null)
+                {
+                    if (await CountAsync(day, cancellationToken) is not { } counted)
+                    {
+                        return false;
+                    }
+                    startTotal = counted;
+                    inThisRead.Clear();
+                    pageNumber = 1;
+                    pageLimit = int.MaxValue;
+                    continue;
                 }
                 CheckPagination(pageNumber, next, pageLimit, $"day {day:yyyy-MM-dd}");
                 pageNumber = next;
@@ -598,7 +624,8 @@ public sealed class SourceCollector
         document.VerifiedTotal = endTotal ?? distinct;
         document.LastId = lastId;
         document.LastFullScanAt = _timeProvider.GetUtcNow().UtcDateTime;
-        document.Baselined = true;
+        // A history read that did not settle stays a first read: the next poll reads the day again (Unsettled).
+        document.Baselined = !historyRead || settled;
         document.ResumePage = null;
         if (day < today)
         {
@@ -804,8 +831,12 @@ public sealed class SourceCollector
             Log.CheckpointVoided(_logger, _sourceId, stored.Version);
             _store.Delete(_sourceId);
         }
-        _checkpoint = NewCheckpoint(_options.AllHistory ? DateTime.MinValue : (now - Clamp(_options.InitialLookback, now)).UtcDateTime);
-        return _checkpoint;
+        var created = NewCheckpoint(_options.AllHistory ? DateTime.MinValue : (now - Clamp(_options.InitialLookback, now)).UtcDateTime);
+        // Stored before the first call: the lookback counts from the first start, not from the restart that happens
+        // to commit the first batch (events between the two would be taken for history).
+        _store.Commit([new BatchEffects([], _store.ToDocument(created), 0)]);
+        _checkpoint = created;
+        return created;
     }
 
     private CheckpointDocument NewCheckpoint(DateTime startedFrom) => new()

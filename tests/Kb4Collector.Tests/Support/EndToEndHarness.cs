@@ -423,6 +423,7 @@ internal sealed class EndToEndBed : IAsyncDisposable
         if (Process.Pipeline.Collector.ReadCheckpoint() is { } checkpoint)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"checkpoint: {checkpoint.EventsDelivered} delivered, {checkpoint.OutsideTotal} outside the tracked days");
+            text.AppendLine(CultureInfo.InvariantCulture, $"plan: {Process.Pipeline.Plan?.Describe() ?? "none yet"}");
             foreach (var day in checkpoint.Days)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"{day.Day:yyyy-MM-dd}: {day.VerifiedTotal} verified (read {day.LastFullScanAt:O}), {live.GetValueOrDefault(day.Day)} live");
