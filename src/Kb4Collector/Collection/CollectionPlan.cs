@@ -51,6 +51,9 @@ public sealed record CollectionPlan(int DailyCalls, TimeSpan PollInterval, TimeS
         return new CollectionPlan((int)perSource, pollInterval, rescanPeriod, rescanPassCost, PaysForHorizon: false);
     }
 
+    /// <summary>Whether <paramref name="calls"/> fit in what a day of this plan leaves beside its polls (one call each).</summary>
+    public bool FitsADay(int calls) => calls <= (DailyCalls * (1 - Slack)) - PollsPerDay;
+
     /// <summary>One line for the log and the admin endpoint.</summary>
     public string Describe()
     {

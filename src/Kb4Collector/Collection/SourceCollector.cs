@@ -20,11 +20,16 @@ public readonly record struct FetchOutcome(RawEventPage? Page, DateTimeOffset? B
 }
 
 /// <summary>What a poll may spend on scheduled re-reads: the period the plan affords, and whether a read of a given cost still fits today.</summary>
+/// <param name="CanAfford">Whether this many calls leave enough for every poll still planned today.</param>
 /// <param name="CanAffordHistory">Whether the first run may read the days before the lookback one by one (a one-off of this many calls).</param>
-public sealed record RescanAllowance(TimeSpan Period, Func<int, bool> CanAfford, Func<int, bool> CanAffordHistory)
+/// <param name="FitsADay">
+/// Whether this many calls fit in what a whole day leaves beside its planned polls. A discretionary read that does
+/// not (a tiny budget) cannot wait for a better moment: there is none.
+/// </param>
+public sealed record RescanAllowance(TimeSpan Period, Func<int, bool> CanAfford, Func<int, bool> CanAffordHistory, Func<int, bool> FitsADay)
 {
     public RescanAllowance(TimeSpan period, Func<int, bool> canAfford)
-        : this(period, canAfford, canAfford)
+        : this(period, canAfford, canAfford, canAfford)
     {
     }
 }
@@ -375,8 +380,8 @@ public sealed class SourceCollector
     /// counting every tracked day (all of them: changes on two days can cancel out in a partial walk) and reading
     /// again each day whose count moved. The walk is paid like a re-read: when today's budget cannot pay for it and the
     /// polls still planned, it waits for a poll that can (the difference stays, so the next poll looks again) instead
-    /// of spending the calls that keep today's arrivals flowing. Returns whether everything was explained; null when
-    /// the poll had to halt.
+    /// of spending the calls that keep today's arrivals flowing; on a budget where no poll ever could, it goes ahead.
+    /// Returns whether everything was explained; null when the poll had to halt.
     /// </summary>
     private async Task<bool?> ReconcileChangeAsync(CheckpointDocument checkpoint, DateOnly today, long accountTotal, RescanAllowance allowance, CancellationToken cancellationToken)
     {
@@ -393,7 +398,8 @@ public sealed class SourceCollector
         }
 
         var pastDays = checkpoint.Days.Where(day => DayPlanner.Day(day) != today).OrderByDescending(day => day.Day).ToList();
-        if (!allowance.CanAfford(pastDays.Count + 1))
+        var walkCost = pastDays.Count + 1;
+        if (!allowance.CanAfford(walkCost) && allowance.FitsADay(walkCost))
         {
             Log.DayWalkDeferred(_logger, _sourceId, change - explainedByToday, pastDays.Count);
             return false;

@@ -102,7 +102,7 @@ public sealed class SourcePipeline
         CollectionPollResult result;
         try
         {
-            result = await Collector.PollOnceAsync(new RescanAllowance(plan.RescanPeriod, CanAffordRescan, CanAffordHistory), progress.FirstPageArrived, cancellationToken);
+            result = await Collector.PollOnceAsync(new RescanAllowance(plan.RescanPeriod, CanAffordRescan, CanAffordHistory, plan.FitsADay), progress.FirstPageArrived, cancellationToken);
         }
         finally
         {

@@ -209,6 +209,53 @@ public sealed class CollectionGuaranteeTests
     }
 
     [Fact]
+    public async Task ADayWalkTheBudgetCannotPayForNowWaitsForAPollThatCan()
+    {
+        // First v2 engine: every poll whose count moved walked every tracked day, so on a 30-seat account the walks
+        // spent the day's calls by mid-morning and today's arrivals waited until midnight.
+        using var bed = new CursorHarness();
+        bed.Api.AddMany(300, Today.AddDays(-3), TimeSpan.FromDays(3));
+        await bed.PollAsync();
+        var backdated = bed.Api.Add(Today.AddDays(-2));
+        var arrival = bed.Api.Add(Today.AddMinutes(1));
+        bed.SpareCalls = () => 0;
+        bed.FitsADay = _ => true;
+        var callsBefore = bed.Api.Calls;
+        bed.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await bed.PollAsync();
+
+        Assert.Contains(arrival, bed.Sink.Delivered);
+        Assert.DoesNotContain(backdated, bed.Sink.Delivered);
+        Assert.Equal(2, bed.Api.Calls - callsBefore); // the account's count and today read on; no day counted
+
+        bed.SpareCalls = null;
+        bed.Time.Advance(TimeSpan.FromMinutes(5));
+        await bed.PollAsync();
+
+        Assert.Contains(backdated, bed.Sink.Delivered);
+        bed.AssertDeliveredExactlyOnce();
+    }
+
+    [Fact]
+    public async Task OnABudgetNoPollCanPayADayWalkFromTheWalkGoesAhead()
+    {
+        // Waiting would be for ever: a 10-calls-a-day account never has a walk's worth beside its planned polls.
+        using var bed = new CursorHarness();
+        bed.Api.AddMany(300, Today.AddDays(-3), TimeSpan.FromDays(3));
+        await bed.PollAsync();
+        var backdated = bed.Api.Add(Today.AddDays(-2));
+        bed.SpareCalls = () => 0;
+        bed.FitsADay = _ => false;
+        bed.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await bed.PollAsync();
+
+        Assert.Contains(backdated, bed.Sink.Delivered);
+        bed.AssertDeliveredExactlyOnce();
+    }
+
+    [Fact]
     public async Task OnATinyBudgetTheFirstRunSpendsItsCallsOnEventsNotOnEmptyDays()
     {
         // v1: on a 10-calls-a-day account the calls went to counts and empty days and nothing was delivered.

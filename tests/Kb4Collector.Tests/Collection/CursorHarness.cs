@@ -35,6 +35,9 @@ internal sealed class CursorHarness : IDisposable
 
     public Func<long>? SpareCalls { get; set; }
 
+    /// <summary>Whether a discretionary read of this cost fits in a day of the plan at all; by default when it fits <see cref="SpareCalls"/>.</summary>
+    public Func<int, bool>? FitsADay { get; set; }
+
     /// <summary>How often each tracked day is read again in full (the plan's rescan period).</summary>
     public TimeSpan RescanPeriod { get; set; } = TimeSpan.FromHours(1);
 
@@ -43,8 +46,11 @@ internal sealed class CursorHarness : IDisposable
 
     public SourceCollector Collector { get; private set; }
 
-    public Task<CollectionPollResult> PollAsync() =>
-        Collector.PollOnceAsync(new RescanAllowance(RescanPeriod, cost => (SpareCalls?.Invoke() ?? long.MaxValue) >= cost), null, TestContext.Current.CancellationToken);
+    public Task<CollectionPollResult> PollAsync()
+    {
+        bool CanAfford(int cost) => (SpareCalls?.Invoke() ?? long.MaxValue) >= cost;
+        return Collector.PollOnceAsync(new RescanAllowance(RescanPeriod, CanAfford, CanAfford, FitsADay ?? CanAfford), null, TestContext.Current.CancellationToken);
+    }
 
     /// <summary>A new process on the same data folder.</summary>
     public void Restart()

@@ -108,6 +108,19 @@ public sealed class DayPlannerTests
         Assert.True(spent <= Math.Max(1, dailyCalls / (double)sources), $"the plan spends {spent:0.#} calls a day of {dailyCalls / (double)sources:0.#}");
     }
 
+    [Theory]
+    // 30 seats at a 0.5 share: 150 calls, 135 usable, 67.5 polls a day at the stretched interval: a walk of 9 fits.
+    [InlineData(150, 600, 9, true)]
+    // A 10-calls-a-day account's 9 scheduled calls: about 4 polls a day leave no room for 9 counts, but for 3.
+    [InlineData(9, 600, 9, false)]
+    [InlineData(9, 600, 3, true)]
+    public void ADiscretionaryReadFitsADayOnlyBesideThePlannedPolls(int dailyCalls, int pollSeconds, int calls, bool fits)
+    {
+        var plan = CollectionPlan.Create(dailyCalls, 1, TimeSpan.FromSeconds(pollSeconds), TimeSpan.FromHours(1), rescanPassCost: 12);
+
+        Assert.Equal(fits, plan.FitsADay(calls));
+    }
+
     private static CheckpointDocument Baselined(DateOnly from, DateOnly to, DateTime readAt)
     {
         var checkpoint = new CheckpointDocument { Baselined = true, StartedFrom = Now.AddDays(-1), LastConsistentAt = readAt };
