@@ -380,7 +380,8 @@ public sealed class SourceCollector
     /// counting every tracked day (all of them: changes on two days can cancel out in a partial walk) and reading
     /// again each day whose count moved. The walk is paid like a re-read: when today's budget cannot pay for it and the
     /// polls still planned, it waits for a poll that can (the difference stays, so the next poll looks again) instead
-    /// of spending the calls that keep today's arrivals flowing; on a budget where no poll ever could, it goes ahead.
+    /// of spending the calls that keep today's arrivals flowing; on a budget where no poll ever could, it goes ahead,
+    /// newest day first, only until the change is explained.
     /// Returns whether everything was explained; null when the poll had to halt.
     /// </summary>
     private async Task<bool?> ReconcileChangeAsync(CheckpointDocument checkpoint, DateOnly today, long accountTotal, RescanAllowance allowance, CancellationToken cancellationToken)
@@ -399,7 +400,8 @@ public sealed class SourceCollector
 
         var pastDays = checkpoint.Days.Where(day => DayPlanner.Day(day) != today).OrderByDescending(day => day.Day).ToList();
         var walkCost = pastDays.Count + 1;
-        if (!allowance.CanAfford(walkCost) && allowance.FitsADay(walkCost))
+        var affordable = allowance.CanAfford(walkCost);
+        if (!affordable && allowance.FitsADay(walkCost))
         {
             Log.DayWalkDeferred(_logger, _sourceId, change - explainedByToday, pastDays.Count);
             return false;
@@ -417,6 +419,12 @@ public sealed class SourceCollector
         }
         foreach (var past in pastDays)
         {
+            if (!affordable && DayPlanner.ExpectedTotal(checkpoint) == reference)
+            {
+                // A budget no poll of which pays for a whole walk: newest first (yesterday's late arrivals are the
+                // usual change) and only until the change is explained; re-reads find what cancels out.
+                break;
+            }
             var pastDay = DayPlanner.Day(past);
             if (await CountAsync(pastDay, cancellationToken) is not { } count)
             {
