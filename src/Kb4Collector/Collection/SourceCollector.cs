@@ -57,23 +57,16 @@ public sealed class SourceCollector
     private readonly CollectionIdentity _identity;
     private readonly CollectionOptions _options;
     private readonly FetchEventPage _fetch;
-    private readonly DeliverEvents _deliver;
     private readonly CheckpointStore _store;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
+    private readonly DeliveryOutbox _outbox;
     private readonly Dictionary<DateOnly, HashSet<Guid>> _seen = [];
-    private readonly Dictionary<DateOnly, List<Guid>> _pendingKeys = [];
-    private readonly List<PendingEvent> _pending = [];
-
-    /// <summary>Batches the sink accepted whose commit failed: kept until a commit lands, never sent again.</summary>
-    private readonly List<BatchEffects> _held = [];
 
     private int? _rescanPassCost;
     private DateOnly _today;
-    private int _pendingBytes;
     private CheckpointDocument? _checkpoint;
-    private Task _committing = Task.CompletedTask;
     private int _calls;
     private int _delivered;
     private DateTimeOffset? _budgetResetsAt;
@@ -95,10 +88,10 @@ public sealed class SourceCollector
         _identity = identity;
         _options = options;
         _fetch = fetch;
-        _deliver = deliver;
         _store = new CheckpointStore(database);
         _timeProvider = timeProvider;
         _logger = logger;
+        _outbox = new DeliveryOutbox(sourceId, options, deliver, _store, timeProvider, logger);
     }
 
     /// <summary>Runs before each commit of a batch's effects (tests stand a full disk in with it).</summary>
@@ -132,7 +125,7 @@ public sealed class SourceCollector
         _onFirstPage = onFirstPage;
         try
         {
-            await CommitHeldAsync();
+            await _outbox.CommitHeldAsync();
             var now = _timeProvider.GetUtcNow();
             var checkpoint = LoadCheckpoint(now);
             var today = DateOnly.FromDateTime(now.UtcDateTime);
@@ -160,7 +153,7 @@ public sealed class SourceCollector
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Killed or aborted: nothing more is sent; what is stored (plus any held batch) is where the next poll starts.
-            await _committing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _outbox.SettleAsync(quietly: true);
             Forget();
             throw;
         }
@@ -202,7 +195,7 @@ public sealed class SourceCollector
     public void MoveState(string newSourceId)
     {
         Forget();
-        _held.Clear();
+        _outbox.DropAll();
         _store.Move(_sourceId, newSourceId);
     }
 
@@ -210,7 +203,7 @@ public sealed class SourceCollector
     public void DeleteState()
     {
         Forget();
-        _held.Clear();
+        _outbox.DropAll();
         _store.Delete(_sourceId);
     }
 
@@ -657,12 +650,7 @@ public sealed class SourceCollector
         {
             return false;
         }
-        if (!_pendingKeys.TryGetValue(day, out var keys))
-        {
-            keys = [];
-            _pendingKeys[day] = keys;
-        }
-        keys.Add(key);
+        _outbox.Remember(day, key);
         if (startedFrom is { } from && item.OccurredDate.UtcDateTime < from)
         {
             return true; // there before the source's first run: remembered as seen, not delivered
@@ -671,114 +659,20 @@ public sealed class SourceCollector
         {
             _checkpoint!.FoundLate++;
         }
-        _pending.Add(new PendingEvent(item, day, key));
-        _pendingBytes += item.Json.Length + 1;
-        if (_pending.Count >= _options.MaxBatchEvents || _pendingBytes >= _options.MaxBatchBytes)
+        if (_outbox.Enqueue(item, day, key))
         {
             await FlushAsync(durable: false, cancellationToken);
         }
         return true;
     }
 
-    /// <summary>
-    /// Delivers the pending events, then commits their ids and the cursor in one transaction. The commit (a disk flush)
-    /// runs while the next batch is read, and the next batch is not sent before it is done: at most one accepted batch
-    /// is ever not committed, the one a crash may send again. <paramref name="durable"/> waits for the commit.
-    /// </summary>
+    /// <summary>Delivers what is pending and commits it with the cursor as it is now (see <see cref="DeliveryOutbox"/>).</summary>
     private async Task FlushAsync(bool durable, CancellationToken cancellationToken)
     {
-        var checkpoint = _checkpoint;
-        if (checkpoint is null)
+        if (_checkpoint is { } checkpoint)
         {
-            return;
+            _delivered += await _outbox.FlushAsync(checkpoint, durable, cancellationToken);
         }
-        await _committing;
-        var events = _pending.Count;
-        if (events > 0)
-        {
-            await DeliverPendingAsync(checkpoint, cancellationToken);
-            _delivered += events;
-            RecordDelivered(checkpoint, events);
-        }
-
-        // Taken now: the reader goes on changing the cursor and the pending ids while this is written.
-        var effects = new BatchEffects(TakeChunks(_pendingKeys), _store.ToDocument(checkpoint), events);
-        _pending.Clear();
-        _pendingBytes = 0;
-        _committing = Task.Run(() => CommitOrHold(effects), CancellationToken.None);
-        if (durable)
-        {
-            await _committing;
-        }
-    }
-
-    private async Task DeliverPendingAsync(CheckpointDocument checkpoint, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _deliver(_pending.ConvertAll(pending => pending.Event), cancellationToken);
-        }
-        catch (SinkException refused) when (refused.Delivered.Accepted + refused.Delivered.DeadLettered is var settled && settled > 0)
-        {
-            // The sink took the first part of the batch (a split batch whose second part was refused): those are
-            // committed, so that only the rest is sent again.
-            var prefix = new Dictionary<DateOnly, List<Guid>>();
-            foreach (var pending in _pending.Take(settled))
-            {
-                if (!prefix.TryGetValue(pending.Day, out var keys))
-                {
-                    keys = [];
-                    prefix[pending.Day] = keys;
-                }
-                keys.Add(pending.Key);
-            }
-            var stored = _held.Count > 0 ? _store.FromDocument(_held[^1].Cursor) : _store.Find(_sourceId) ?? NewCheckpoint(checkpoint.StartedFrom);
-            RecordDelivered(stored, settled);
-            var effects = new BatchEffects(TakeChunks(prefix), _store.ToDocument(stored), settled);
-            await Task.Run(() => CommitOrHold(effects), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            Log.PartlyDelivered(_logger, _sourceId, settled, _pending.Count);
-            throw;
-        }
-    }
-
-    private void RecordDelivered(CheckpointDocument checkpoint, int events)
-    {
-        var deliveredAt = _timeProvider.GetUtcNow().UtcDateTime;
-        checkpoint.EventsDelivered += events;
-        checkpoint.DeliveredThatDay = checkpoint.LastDeliveryAt?.Date == deliveredAt.Date ? checkpoint.DeliveredThatDay + events : events;
-        checkpoint.LastDeliveryAt = deliveredAt;
-    }
-
-    /// <summary>Writes the held batches and this one; on failure keeps this one held (in memory), never to be sent again.</summary>
-    private void CommitOrHold(BatchEffects effects)
-    {
-        try
-        {
-            _store.Commit([.. _held, effects]);
-            _held.Clear();
-        }
-        catch (Exception failure) when (failure is not OutOfMemoryException)
-        {
-            _held.Add(effects);
-            throw;
-        }
-    }
-
-    /// <summary>A poll after a failed commit first writes what the sink already accepted; it reads nothing until that lands.</summary>
-    private async Task CommitHeldAsync()
-    {
-        if (_held.Count == 0)
-        {
-            return;
-        }
-        var held = _held.ToList();
-        await Task.Run(() =>
-        {
-            _store.Commit(held);
-            _held.Clear();
-        });
-        var events = held.Sum(batch => batch.Events);
-        Log.HeldCommitted(_logger, _sourceId, events);
     }
 
     /// <summary>
@@ -791,8 +685,8 @@ public sealed class SourceCollector
         var storageOrSink = failure is SinkException or LiteDB.LiteException or IOException;
         try
         {
-            await _committing;
-            if (!storageOrSink && _pending.Count > 0)
+            await _outbox.SettleAsync();
+            if (!storageOrSink && _outbox.PendingEvents > 0)
             {
                 await FlushAsync(durable: true, cancellationToken);
             }
@@ -803,7 +697,7 @@ public sealed class SourceCollector
         }
         finally
         {
-            await _committing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _outbox.SettleAsync(quietly: true);
             Forget();
         }
     }
@@ -814,10 +708,10 @@ public sealed class SourceCollector
         {
             return _checkpoint;
         }
-        if (_held.Count > 0)
+        if (_outbox.HeldCursor is { } held)
         {
-            _checkpoint = _store.FromDocument(_held[^1].Cursor);
-            return _checkpoint;
+            _checkpoint = held;
+            return held;
         }
         var stored = _store.Find(_sourceId);
         if (stored is not null && stored.QueryFingerprint == _identity.QueryFingerprint && stored.Version == CheckpointDocument.CurrentVersion)
@@ -869,11 +763,7 @@ public sealed class SourceCollector
         }
         seen = [];
         _store.LoadSeen(_sourceId, day, seen);
-        var dayTime = CheckpointStore.ToDateTime(day);
-        foreach (var chunk in _held.SelectMany(batch => batch.Chunks).Where(chunk => chunk.Day == dayTime))
-        {
-            EventKey.Unpack(chunk.Keys, seen);
-        }
+        _outbox.AddHeldIds(day, seen);
         _seen[day] = seen;
         return seen;
     }
@@ -916,21 +806,8 @@ public sealed class SourceCollector
     private void Forget()
     {
         _checkpoint = null;
-        _committing = Task.CompletedTask;
         _seen.Clear();
-        _pending.Clear();
-        _pendingKeys.Clear();
-        _pendingBytes = 0;
-    }
-
-    private List<SeenChunkDocument> TakeChunks(Dictionary<DateOnly, List<Guid>> keysByDay)
-    {
-        var chunks = keysByDay
-            .Where(entry => entry.Value.Count > 0)
-            .Select(entry => new SeenChunkDocument { SourceId = _sourceId, Day = CheckpointStore.ToDateTime(entry.Key), Keys = EventKey.Pack(entry.Value) })
-            .ToList();
-        keysByDay.Clear();
-        return chunks;
+        _outbox.DropPending();
     }
 
     private static DayDocument AddDay(CheckpointDocument checkpoint, DateOnly day)
@@ -991,6 +868,4 @@ public sealed class SourceCollector
     }
 
     private static DateTimeOffset AsUtc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
-
-    private readonly record struct PendingEvent(RawEvent Event, DateOnly Day, Guid Key);
 }

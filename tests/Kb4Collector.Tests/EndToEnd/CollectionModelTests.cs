@@ -239,7 +239,7 @@ public sealed class CollectionModelTests
             settle += PollSchedule.UntilNextUtcMidnight(bed.Time.GetUtcNow());
         }
         await bed.DriveForAsync(settle < TimeSpan.FromDays(2) ? settle : TimeSpan.FromDays(2));
-        bed.AssertDeliveredMatchesGroundTruth(allowedDuplicates: kills * settings.MaxBatchEvents);
+        bed.AssertDeliveredMatchesGroundTruth(allowedDuplicates: kills * settings.MaxBatchEvents, mayEndEmpty: true);
     }
 
     private static async Task KillAsync(EndToEndBed bed, int killAtCall, bool killAfterAcceptance)
