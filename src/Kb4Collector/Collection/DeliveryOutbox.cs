@@ -97,6 +97,28 @@ internal sealed class DeliveryOutbox(string sourceId, CollectionOptions options,
         Log.HeldCommitted(logger, sourceId, events);
     }
 
+    /// <summary>
+    /// For a stop: writes the held batches if the file takes them now. Returns the events still held (lost with the
+    /// process, so sent again at the next start: a graceful stop must not add to what a crash would).
+    /// </summary>
+    public int TryCommitHeld()
+    {
+        if (_held.Count == 0)
+        {
+            return 0;
+        }
+        try
+        {
+            store.Commit(_held);
+            _held.Clear();
+            return 0;
+        }
+        catch (Exception error) when (error is IOException or LiteDB.LiteException or ObjectDisposedException)
+        {
+            return _held.Sum(batch => batch.Events);
+        }
+    }
+
     /// <summary>Waits for the commit under way; <paramref name="quietly"/> ignores its failure (the batch is held then).</summary>
     public async Task SettleAsync(bool quietly = false)
     {

@@ -19,6 +19,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3017, Level = LogLevel.Information, Message = "Source {SourceId}: {Change} events changed on past days; counting the {Days} tracked days to find them waits for a poll today's budget pays for")]
     public static partial void DayWalkDeferred(ILogger logger, string sourceId, long change, int days);
 
+    [LoggerMessage(EventId = 3018, Level = LogLevel.Warning, Message = "Source {SourceId}: {Events} events the sink accepted could not be committed before the stop (the data directory still refuses writes); they will be sent again at the next start")]
+    public static partial void HeldLostAtStop(ILogger logger, string sourceId, int events);
+
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Source {SourceId}: stored checkpoint (version {Version}) was for another query; starting cleanly")]
     public static partial void CheckpointVoided(ILogger logger, string sourceId, int version);
 

@@ -164,6 +164,19 @@ public sealed class SourceCollector
         }
     }
 
+    /// <summary>
+    /// For a stop, once the source's work has ended: writes what the sink accepted but a failed commit left held, so a
+    /// graceful stop does not send it again at the next start. Says so when the file still refuses it.
+    /// </summary>
+    public void CommitHeldAtStop()
+    {
+        var lost = _outbox.TryCommitHeld();
+        if (lost > 0)
+        {
+            Log.HeldLostAtStop(_logger, _sourceId, lost);
+        }
+    }
+
     /// <summary>The stored cursor, for the admin endpoint.</summary>
     public CheckpointSummary? ReadCheckpoint()
     {

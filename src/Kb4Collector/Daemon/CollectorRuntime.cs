@@ -153,6 +153,10 @@ public sealed class CollectorRuntime : BackgroundService
             await _abort.CancelAsync();
             await running.WaitAsync(TimeSpan.FromSeconds(5), _services.TimeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+        foreach (var source in _sources.Values.Where(source => source.Run.IsCompleted))
+        {
+            source.Pipeline.Collector.CommitHeldAtStop();
+        }
         try
         {
             _services.Ledger.Flush();

@@ -1,4 +1,5 @@
 using LiteDB;
+using LiteDB.Engine;
 
 namespace Kb4Collector.Storage;
 
@@ -14,9 +15,9 @@ public sealed class CollectorDatabase : IDisposable
     public const string MarkerFileName = "kb4collector.initialized";
 
     private volatile string? _problem;
-    private readonly Stream[] _ownedStreams;
+    private readonly IDisposable? _ownedStreams;
 
-    private CollectorDatabase(LiteDatabase database, string description, string? problem = null, params Stream[] ownedStreams)
+    private CollectorDatabase(LiteDatabase database, string description, string? problem = null, IDisposable? ownedStreams = null)
     {
         _ownedStreams = ownedStreams;
         // Dates come back as UTC, not converted to the machine's local time.
@@ -94,11 +95,10 @@ public sealed class CollectorDatabase : IDisposable
         }
         RestrictToOwner(path);
 
-        var connection = new ConnectionString { Filename = path, Connection = ConnectionType.Direct };
         LiteDatabase? database = null;
         try
         {
-            database = new LiteDatabase(connection);
+            database = new LiteDatabase(new RecoveringEngine(() => new LiteEngine(new EngineSettings { Filename = path })), mapper: null, disposeOnClose: true);
             // LiteDB's write-ahead log holds the same data; it is created with the process umask (UMask=0077 covers a later one).
             var log = Path.Combine(dataDirectory, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName));
             if (File.Exists(log))
@@ -123,16 +123,24 @@ public sealed class CollectorDatabase : IDisposable
 
     /// <summary>
     /// Opens the same file through streams passed through <paramref name="wrapFile"/> (data file, then its
-    /// <c>-log</c> file): the seam where tests make storage fail like a full disk. LiteDB 5 stops on the first failed
-    /// write; the instance then refuses every later write until it is opened again.
+    /// <c>-log</c> file): the seam where tests make storage fail like a full disk. As with the file itself, an engine
+    /// whose write failed is opened again (on new streams) at the next call.
     /// </summary>
     public static CollectorDatabase Open(string dataDirectory, Func<Stream, Stream> wrapFile)
     {
         ArgumentNullException.ThrowIfNull(wrapFile);
         CreateDataDirectory(dataDirectory);
-        var data = OpenFile(Path.Combine(dataDirectory, FileName));
-        var log = OpenFile(Path.Combine(dataDirectory, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName)));
-        return new CollectorDatabase(new LiteDatabase(wrapFile(data), mapper: null, logStream: wrapFile(log)), data.Name, null, data, log);
+        var dataPath = Path.Combine(dataDirectory, FileName);
+        var logPath = Path.Combine(dataDirectory, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName));
+        var streams = new OwnedStreams();
+        var engine = new RecoveringEngine(() =>
+        {
+            streams.Dispose();
+            streams.Data = OpenFile(dataPath);
+            streams.Log = OpenFile(logPath);
+            return new LiteEngine(new EngineSettings { DataStream = wrapFile(streams.Data), LogStream = wrapFile(streams.Log) });
+        });
+        return new CollectorDatabase(new LiteDatabase(engine, mapper: null, disposeOnClose: true), dataPath, null, streams);
 
         static FileStream OpenFile(string path) => new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
     }
@@ -177,9 +185,20 @@ public sealed class CollectorDatabase : IDisposable
         {
             // A failed file cannot checkpoint its log on the way out; the problem was already reported.
         }
-        foreach (var stream in _ownedStreams)
+        _ownedStreams?.Dispose();
+    }
+
+    /// <summary>The file streams of the test seam, replaced each time the engine is opened again.</summary>
+    private sealed class OwnedStreams : IDisposable
+    {
+        public FileStream? Data { get; set; }
+
+        public FileStream? Log { get; set; }
+
+        public void Dispose()
         {
-            stream.Dispose();
+            Data?.Dispose();
+            Log?.Dispose();
         }
     }
 

@@ -38,12 +38,12 @@ public sealed class CollectionModelTests
     public Task RandomInterleavingsOnATightBudgetDeliverEveryOwedEventExactlyOnce() => SampleAsync(Runs(withDiskFull: false, seats: 30), iterations: 3);
 
     /// <summary>
-    /// The drill: many more interleavings, the disk filling up included (run with <c>--filter-trait Category=Drill
-    /// --explicit on</c>). The disk-full step stays out of the default run: after a failed write LiteDB 5.0.20 can throw
-    /// from a transaction finalizer and kill the test process (see EngineGuaranteeTests, failure 6).
+    /// Many more interleavings, the disk filling up included (<c>--filter-trait Category=ModelDrill --explicit on</c>).
+    /// Not in CI: a full disk can still make LiteDB lose commits its writer had acknowledged (see EngineGuaranteeTests,
+    /// failure 6), so a run now and then finds a batch or two sent again (seed 1f8mddGCLzi4: 18 events).
     /// </summary>
     [Fact(Explicit = true)]
-    [Trait("Category", "Drill")]
+    [Trait("Category", "ModelDrill")]
     public Task DrillManyInterleavings() => SampleAsync(Runs(withDiskFull: true, seats: 30), iterations: 60);
 
     // Every case that ever failed, kept as a regression. A CsCheck seed names a case only for one version of the

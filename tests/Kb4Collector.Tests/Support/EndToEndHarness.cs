@@ -501,6 +501,11 @@ internal sealed class CollectorProcess : IDisposable
 
     public void Dispose()
     {
+        if (!Lifetime.IsCancellationRequested)
+        {
+            // A graceful stop, as the daemon's: what a failed commit held is written if the file takes it (a kill cannot).
+            Pipeline.Collector.CommitHeldAtStop();
+        }
         Lifetime.Dispose();
         Limiters.Dispose();
         _sinkClient.Dispose();
