@@ -13,7 +13,7 @@ public static class ProcessReport
     {
         var rows = new List<(string Measure, string Budget, string Measured, bool? Met)>();
         rows.Add(("Process start → first KnowBe4 call", "≤ 1 s", $"{Seconds(idle.Start.FirstCall)} (idle source); {Seconds(drain.Start.FirstCall)} (backlog source)", Max(idle.Start.FirstCall, drain.Start.FirstCall) <= TimeSpan.FromSeconds(1)));
-        rows.Add(("Process start → `/readyz` 200", "≤ 1.5 s", $"{Seconds(idle.Start.Ready)}; {Seconds(drain.Start.Ready)}", Max(idle.Start.Ready, drain.Start.Ready) <= TimeSpan.FromSeconds(1.5)));
+        rows.Add(("Process start → `/readyz` 200", "≤ 1.5 s", $"{Seconds(idle.Start.Ready)}; {Seconds(drain.Start.Ready)} ({idle.Start.CpuAtReady.TotalSeconds:0.00} s and {drain.Start.CpuAtReady.TotalSeconds:0.00} s of CPU)", Max(idle.Start.Ready, drain.Start.Ready) <= TimeSpan.FromSeconds(1.5)));
 
         var daemonRate = drain.Events / drain.Elapsed.TotalSeconds;
         rows.Add(($"Backlog drain, events/s ({drain.Events:N0} events, first call → last event at the receiver)", "≥ 50,000",
@@ -29,11 +29,11 @@ public static class ProcessReport
             $"daemon RSS {Mb(drain.Drained.PeakRssKb)} (VmHWM), PSS {Mb(drain.PeakPssKb)}; pipeline process RSS {Mb(pipeline.PeakRssKb)}; raw copy process RSS {Mb(raw.PeakRssKb)}", drain.Drained.PeakRssKb <= 100 * 1024));
         rows.Add(($"Final memory, {options.IdleSeconds} s after the drain", "(flat)", $"RSS {Mb(drain.Settled.RssKb)}, PSS {Mb(drain.Settled.PssKb)}", null));
 
-        rows.Add(($"Idle memory, one source ({IdlePollSeconds:0} s polls, after {options.IdleSeconds + 5} s)", "≤ 60 MB",
+        rows.Add(($"Idle memory, one source ({IdlePollSeconds:0} s polls, after {ProcessBenchmark.IdleSettleSeconds + options.IdleSeconds} s)", "≤ 60 MB",
             $"RSS {Mb(idle.Final.RssKb)} (peak {Mb(idle.Final.PeakRssKb)}), PSS {Mb(idle.Final.PssKb)}", idle.Final.RssKb <= 60 * 1024));
         var polls = idle.Window.TotalSeconds / IdlePollSeconds;
         var cpuPerPoll = idle.Cpu.TotalMilliseconds / polls;
-        rows.Add(("Idle CPU per poll", "≤ 5 ms",
+        rows.Add(($"Idle CPU per poll (seconds {ProcessBenchmark.IdleSettleSeconds}–{ProcessBenchmark.IdleSettleSeconds + options.IdleSeconds})", "≤ 5 ms",
             $"{cpuPerPoll:0.0} ms ({idle.Cpu.TotalMilliseconds:0} ms over {polls:0} polls, {idle.Calls} KnowBe4 calls; {Percent(idle.Cpu, idle.Window)} of a core)", cpuPerPoll <= 5));
 
         var fleetPercent = fleet.Cpu / fleet.Window * 100;
@@ -46,7 +46,7 @@ public static class ProcessReport
         rows.Add(($"{fleet.Sources:N0} sources, CPU at a 5-minute interval", "≤ 5% of a core",
             $"{projected:0.0}% projected ({fleetPercent:0.0}% measured over {fleet.Window.TotalSeconds:0} s holding {fleet.Calls} calls, + {fleet.Sources / FleetPollSeconds:0.0} polls/s × {cpuPerPoll:0.0} ms)", projected <= 5));
         rows.Add(($"{fleet.Sources:N0} sources, start-up", "",
-            $"first call {Seconds(fleet.Start.FirstCall)}, `/readyz` {Seconds(fleet.Start.Ready)}, every source polled after {Seconds(fleet.AllPolled)} ({fleet.StartupCpu.TotalSeconds:0.0} s CPU)", null));
+            $"first call {Seconds(fleet.Start.FirstCall)}, `/readyz` {Seconds(fleet.Start.Ready)}, every source's first run done after {Seconds(fleet.AllPolled)} ({fleet.StartupCpu.TotalSeconds:0.0} s CPU)", null));
 
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"kb4collector process benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
