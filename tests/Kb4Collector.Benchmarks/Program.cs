@@ -1,6 +1,11 @@
 using BenchmarkDotNet.Running;
+using Kb4Collector.Benchmarks.EndToEnd;
 using Kb4Collector.Benchmarks.Pipeline;
 
+if (await ProcessBenchmark.TryRunAsync(args) is { } processExitCode)
+{
+    return processExitCode;
+}
 if (await PipelineProbe.TryRunAsync(args) is { } exitCode)
 {
     return exitCode;

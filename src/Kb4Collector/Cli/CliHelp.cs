@@ -119,6 +119,7 @@ internal static partial class CliHelp
         ["Collector:Sink:Format"] = "sumo, splunk-hec or ndjson",
         ["Collector:Sink:Token"] = "sink token (splunk-hec needs one)",
         ["Collector:Sink:Compress"] = "gzip request bodies",
+        ["Collector:KnowBe4:RequestsPerSecond"] = "KnowBe4 calls per second per key; above 4 only for loopback (emulator) sources",
     };
 
     /// <summary>Wraps the root's help action: the stock text, with the options regrouped, durations as typed, examples and (for <c>run</c>) the settings.</summary>

@@ -38,6 +38,20 @@ public sealed class CollectorOptions
     public AdminOptions Admin { get; set; } = new();
 
     public SinkOptionsSection Sink { get; set; } = new();
+
+    public KnowBe4ApiOptions KnowBe4 { get; set; } = new();
+}
+
+/// <summary>How the daemon talks to the KnowBe4 API (<c>Collector:KnowBe4</c>).</summary>
+public sealed class KnowBe4ApiOptions
+{
+    public const int MaxRequestsPerSecond = 1_000_000;
+
+    /// <summary>
+    /// Requests per second per API key: KnowBe4's limit, 4. A higher pace is accepted only for sources on loopback base
+    /// URLs (the emulator), so the real binary can be benchmarked end to end; a source on any other host is refused.
+    /// </summary>
+    public int RequestsPerSecond { get; set; } = Quota.ApiKeyRateLimiters.RequestsPerSecond;
 }
 
 /// <summary>The local admin endpoint (<c>Collector:Admin</c>).</summary>

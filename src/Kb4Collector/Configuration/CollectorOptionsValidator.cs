@@ -42,6 +42,15 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             failures.Add($"Collector:Shard {shardError}.");
         }
 
+        if (options.KnowBe4 is null)
+        {
+            failures.Add("Collector:KnowBe4 is missing.");
+        }
+        else if (options.KnowBe4.RequestsPerSecond is < 1 or > KnowBe4ApiOptions.MaxRequestsPerSecond)
+        {
+            failures.Add($"Collector:KnowBe4:RequestsPerSecond must be from 1 to {KnowBe4ApiOptions.MaxRequestsPerSecond}, not {options.KnowBe4.RequestsPerSecond} (KnowBe4 allows {Quota.ApiKeyRateLimiters.RequestsPerSecond}; more is for the emulator on loopback only).");
+        }
+
         ValidateAdmin(options.Admin, failures);
         ValidateSink(options.Sink, failures);
 

@@ -182,6 +182,12 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
         var category = ReadText(scope, "category", sink);
         var (fields, siemForward) = ReadAllFields(scope, sourceScope, sink);
         var (baseUrl, baseUrlGiven) = ReadBaseUrlOrRegion(scope, sink);
+        if (baseUrl is not null && !baseUrl.IsLoopback && options.KnowBe4RequestsPerSecond > ApiKeyRateLimiters.RequestsPerSecond)
+        {
+            sink.Error(baseUrlGiven is null ? "config.region" : "config.baseURL", $"{Authority(baseUrl)} is not a loopback address, and Collector:KnowBe4:RequestsPerSecond is {options.KnowBe4RequestsPerSecond}: "
+                + $"a pace above KnowBe4's {ApiKeyRateLimiters.RequestsPerSecond} requests/s is only for the emulator on loopback; set it back to {ApiKeyRateLimiters.RequestsPerSecond} to collect from this host");
+            baseUrl = null;
+        }
         var apiKey = ReadApiKey(file, scope, sink);
         var licensedUsers = ReadPositiveInteger(scope, "licensedUsers", sink);
         var dailyCallBudget = ReadPositiveInteger(scope, "dailyCallBudget", sink);

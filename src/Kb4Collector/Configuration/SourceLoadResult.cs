@@ -53,6 +53,12 @@ public sealed record SourceConfigLoaderOptions
     public bool AllowLoopbackBaseUrl { get; init; } = true;
 
     /// <summary>
+    /// The daemon's <c>Collector:KnowBe4:RequestsPerSecond</c>. Above KnowBe4's 4 it is a pace for the emulator only: a
+    /// source whose base URL is not loopback is refused.
+    /// </summary>
+    public int KnowBe4RequestsPerSecond { get; init; } = Quota.ApiKeyRateLimiters.RequestsPerSecond;
+
+    /// <summary>
     /// The only environment variables <c>env:NAME</c> may read (by prefix, ignoring case). The daemon's own settings
     /// (<c>Collector__*</c>: sink token, admin token) are never readable, whatever this says.
     /// </summary>

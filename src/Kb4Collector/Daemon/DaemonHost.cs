@@ -159,7 +159,7 @@ public static class DaemonHost
         services.AddSingleton(sp => new HealthEventStore(sp.GetRequiredService<CollectorDatabase>()));
         services.AddSingleton(sp => new CallLedger(sp.GetRequiredService<CollectorDatabase>(), time));
         services.AddSingleton(sp => new NotBeforeStore(sp.GetRequiredService<CollectorDatabase>(), time));
-        services.AddSingleton(_ => new ApiKeyRateLimiters(time, settings.KnowBe4RequestsPerSecond));
+        services.AddSingleton(_ => new ApiKeyRateLimiters(time, options.KnowBe4.RequestsPerSecond));
         services.AddSingleton<RequestMetrics>();
         services.AddSingleton(sp => new HttpLogSink(
             CreateSinkClient(),
@@ -181,6 +181,7 @@ public static class DaemonHost
         {
             AllowAnyBaseUrl = options.AllowAnyBaseUrl,
             AllowLoopbackBaseUrl = options.AllowLoopbackBaseUrl,
+            KnowBe4RequestsPerSecond = options.KnowBe4.RequestsPerSecond,
             EnvironmentPrefixes = options.KeyEnvironmentPrefixes,
             KeyFileDirectories = options.KeyFileDirectories,
             KnowBe4HostOverride = settings.KnowBe4HostOverride,

@@ -30,7 +30,4 @@ public sealed record DaemonSettings
 
     /// <summary>Tests only: see <see cref="Configuration.SourceConfigLoaderOptions.KnowBe4HostOverride"/>.</summary>
     internal Uri? KnowBe4HostOverride { get; init; }
-
-    /// <summary>KnowBe4's 4 requests per second per key; only benchmarks and tests against the emulator raise it.</summary>
-    public int KnowBe4RequestsPerSecond { get; init; } = Quota.ApiKeyRateLimiters.RequestsPerSecond;
 }

@@ -119,10 +119,10 @@ public class AdminDaemonFixture : IAsyncLifetime
                 ["Collector:AllowLoopbackBaseUrl"] = "true",
                 ["Collector:Sink:Url"] = Sink.Urls[0] + "/ingest",
                 ["Collector:Sink:Format"] = "ndjson",
+                // The emulator's limits are off; KnowBe4's 4 requests per second would only slow the first run down.
+                ["Collector:KnowBe4:RequestsPerSecond"] = "1000",
             },
             LogOutput = _log,
-            // The emulator's limits are off; KnowBe4's 4 requests per second would only slow the first run down.
-            KnowBe4RequestsPerSecond = 1000,
         });
         await _app.StartAsync(cancellationToken);
 

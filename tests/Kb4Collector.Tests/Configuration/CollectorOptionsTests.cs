@@ -153,6 +153,30 @@ public sealed class CollectorOptionsTests
     }
 
     [Fact]
+    public void TheKnowBe4PaceIsBoundFromConfigurationAndDefaultsToKnowBe4sLimit()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Collector:KnowBe4:RequestsPerSecond"] = "250" })
+            .Build();
+
+        var options = configuration.GetSection(CollectorOptions.SectionName).Get<CollectorOptions>()!;
+
+        Assert.Equal(250, options.KnowBe4.RequestsPerSecond);
+        Assert.Equal(4, new CollectorOptions().KnowBe4.RequestsPerSecond);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-4)]
+    [InlineData(1_000_001)]
+    public void TheKnowBe4PaceIsBounded(int requestsPerSecond)
+    {
+        var failure = SingleFailure(new CollectorOptions { KnowBe4 = { RequestsPerSecond = requestsPerSecond } });
+
+        Assert.StartsWith($"Collector:KnowBe4:RequestsPerSecond must be from 1 to 1000000, not {requestsPerSecond}", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EmptyNamesAndFoldersAreRefused()
     {
         var result = Validator.Validate(Options.DefaultName, new CollectorOptions { Name = " ", DataDirectory = "", SourcesPath = "" });

@@ -118,6 +118,39 @@ public sealed class SourceTrustBoundaryTests : IDisposable
         Assert.Single(allowed.Sources);
     }
 
+    [Theory]
+    [InlineData("baseURL", "https://training.knowbe4.com", "config.baseURL", "https://api.events.knowbe4.com")]
+    [InlineData("region", "EU", "config.region", "https://api-eu.events.knowbe4.com")]
+    public void APaceAboveKnowBe4sIsRefusedForAKnowBe4Host(string key, string value, string field, string host)
+    {
+        var file = _folder.Write("fast.json", SourceJson.Single(SourceJson.Config().Without("baseURL").With(key, value)));
+
+        var refused = new SourceConfigLoader(Daemon() with { KnowBe4RequestsPerSecond = 50 }).Load(file);
+        var atKnowBe4sPace = new SourceConfigLoader(Daemon() with { KnowBe4RequestsPerSecond = 4 }).Load(file);
+
+        Assert.Empty(refused.Sources);
+        var problem = Assert.Single(refused.Problems, problem => problem.IsError);
+        Assert.Equal(field, problem.Field);
+        Assert.StartsWith(file + ": source ", problem.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"{host} is not a loopback address, and Collector:KnowBe4:RequestsPerSecond is 50", problem.Message, StringComparison.Ordinal);
+        Assert.Single(atKnowBe4sPace.Sources);
+    }
+
+    [Fact]
+    public void APaceAboveKnowBe4sIsRefusedForAnyNonLoopbackHostAndAcceptedForLoopback()
+    {
+        var other = _folder.Write("other.json", SourceJson.Single(SourceJson.Config("Other").With("baseURL", "http://10.1.2.3:8125/")));
+        var local = _folder.Write("local.json", SourceJson.Single(SourceJson.Config("Local").With("baseURL", "http://127.0.0.1:8125/")));
+        var fast = Daemon() with { KnowBe4RequestsPerSecond = 1000, AllowAnyBaseUrl = true, AllowLoopbackBaseUrl = true };
+
+        var refused = new SourceConfigLoader(fast).Load(other);
+        var accepted = new SourceConfigLoader(fast).Load(local);
+
+        Assert.Empty(refused.Sources);
+        Assert.Contains("Collector:KnowBe4:RequestsPerSecond is 1000", Assert.Single(refused.Problems, problem => problem.IsError).Message, StringComparison.Ordinal);
+        Assert.Equal(new Uri("http://127.0.0.1:8125/"), Assert.Single(accepted.Sources).BaseUrl);
+    }
+
     [Fact]
     public async Task ADeviceAsAKeyFileIsRefusedWithoutReadingIt()
     {

@@ -36,6 +36,9 @@ internal sealed class DaemonHarness : IAsyncDisposable
     /// <summary>When set, every KnowBe4 host a source file names is reached at this URL (the emulator) instead.</summary>
     public Uri? KnowBe4HostOverride { get; set; }
 
+    /// <summary>More <c>Collector:*</c> settings for the next start; they win over the harness's own.</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
     public CollectorRuntime Runtime => _app!.Services.GetRequiredService<CollectorRuntime>();
 
     public WebApplication App => _app!;
@@ -82,7 +85,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
                 ["Collector:Sink:Url"] = Sink.Url.ToString(),
                 ["Collector:Sink:Format"] = "sumo",
                 ["Collector:SourcesRescanSeconds"] = "1",
-            },
+            }.Concat(Settings).GroupBy(setting => setting.Key).ToDictionary(group => group.Key, group => group.Last().Value),
         });
         await _app.StartAsync(TestContext.Current.CancellationToken);
         await Runtime.FirstLoad.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);

@@ -130,7 +130,6 @@ public sealed class ShardedCollectionTests
                     SourcesPath = SourcesFolder,
                     DataDirectory = DataFolder(index),
                     LogOutput = _log,
-                    KnowBe4RequestsPerSecond = 100,
                     Values = new Dictionary<string, string?>
                     {
                         ["Collector:Name"] = $"kb4collector-{index}",
@@ -139,6 +138,7 @@ public sealed class ShardedCollectionTests
                         ["Collector:Sink:Url"] = Sink.Url.ToString(),
                         ["Collector:SourcesRescanSeconds"] = "1",
                         ["Collector:AllowLoopbackBaseUrl"] = "true",
+                        ["Collector:KnowBe4:RequestsPerSecond"] = "100",
                     },
                 });
                 await app.StartAsync(TestContext.Current.CancellationToken);
