@@ -580,8 +580,13 @@ internal sealed class SinkTransportHandler : DelegatingHandler
     /// <summary>Called with the 1-based number of each accepted request.</summary>
     public Action<int>? AfterAcceptance { get; set; }
 
+    /// <summary>Runs before each request leaves: may throw like the network (connection refused) or spend the clock (a slow endpoint).</summary>
+    public Action<CancellationToken>? BeforeSend { get; set; }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        BeforeSend?.Invoke(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
         var response = await base.SendAsync(request, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
