@@ -523,6 +523,12 @@ internal sealed class KnowBe4CallLog(TimeProvider time) : DelegatingHandler
     /// <summary>Runs before each request goes out, with its 1-based number (for killing a process mid-scan).</summary>
     public Action<int>? BeforeCall { get; set; }
 
+    /// <summary>
+    /// Decides a request's answer instead of the emulator (an HTML page, a body that never ends, a slow drip); null
+    /// lets it through. It may spend the clock (an answer that comes late).
+    /// </summary>
+    public Func<CancellationToken, HttpResponseMessage?>? Answer { get; set; }
+
     public IReadOnlyList<KnowBe4Call> Calls
     {
         get
@@ -549,7 +555,7 @@ internal sealed class KnowBe4CallLog(TimeProvider time) : DelegatingHandler
         var path = request.RequestUri!.PathAndQuery;
         try
         {
-            var response = await base.SendAsync(request, cancellationToken);
+            var response = Answer?.Invoke(cancellationToken) ?? await base.SendAsync(request, cancellationToken);
             Record(new KnowBe4Call(at, timestamp, path, (int)response.StatusCode, response.Headers.RetryAfter?.Delta));
             return response;
         }
