@@ -65,6 +65,18 @@ internal sealed class DaemonProcess : IDisposable
         return daemon;
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    private static extern int SendSignal(int processId, int signal);
+
+    /// <summary>SIGTERM, as systemd stops it, then waits for the clean exit.</summary>
+    public async Task StopAsync()
+    {
+        const int sigTerm = 15;
+        Assert.Equal(0, SendSignal(_process.Id, sigTerm));
+        Assert.True(await WaitForExitAsync(TimeSpan.FromSeconds(40)), "the daemon did not stop on SIGTERM");
+    }
+
     /// <summary>kill -9: no shutdown code runs, nothing is flushed.</summary>
     public void KillHard()
     {
