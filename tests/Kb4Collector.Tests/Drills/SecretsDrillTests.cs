@@ -29,6 +29,7 @@ public sealed class SecretsDrillTests : IAsyncDisposable
 {
     private const string ApiKey = "SECRETKB4KEY-5d1f0c9a7e3b";
     private const string RevokedKey = "SECRETKB4REVOKED-8a2c4e6f";
+    /// <summary>The collector code of a Sumo HTTP source URL (<c>/receiver/v1/http/CODE</c>): a bearer credential.</summary>
     private const string PathToken = "SECRETSINKPATH-0b7e91";
     private const string QueryToken = "SECRETSINKQUERY-c3f5a2";
     private const string HecToken = "SECRETHECTOKEN-44e0d1b6";
@@ -72,7 +73,7 @@ public sealed class SecretsDrillTests : IAsyncDisposable
         File.WriteAllText(Path.Combine(sources, "acme.json"), DrillSources.Json("Acme", emulator.BaseUrl, ApiKey));
         File.WriteAllText(Path.Combine(sources, "revoked.json"), DrillSources.Json("Revoked", emulator.BaseUrl, RevokedKey));
         var log = new LockedStringWriter();
-        var sinkUrl = new Uri(sink.Url, $"/services/collector/event/{PathToken}?channel={QueryToken}");
+        var sinkUrl = new Uri(sink.Url, $"/receiver/v1/http/{PathToken}?channel={QueryToken}");
         var app = DaemonHost.Build(new DaemonSettings
         {
             SourcesPath = sources,
