@@ -28,19 +28,7 @@ public sealed class CrashDrillTests : IAsyncDisposable
         var seed = Environment.GetEnvironmentVariable("KB4_DRILL_SEED") is { } given ? int.Parse(given, System.Globalization.CultureInfo.InvariantCulture) : Random.Shared.Next();
         DrillReport.Write($"seed {seed} (rerun with KB4_DRILL_SEED={seed})");
         var random = new Random(seed);
-        await using var emulator = await KnowBe4Emulator.StartAsync(
-            new EmulatorOptions
-            {
-                Scenario = new EmulatorScenario
-                {
-                    Accounts = [new EmulatorAccountSpec { Name = "Acme", Seats = 50_000, ApiKeys = [Key] }],
-                    Backlog = new EmulatorBacklog { Events = 6_000, Days = 3 },
-                    Arrivals = new EmulatorArrivals { PerMinute = 240 },
-                    Limits = EmulatorLimits.Off,
-                    Seed = seed,
-                },
-            },
-            TestContext.Current.CancellationToken);
+        await using var emulator = await DrillSources.StartEmulatorAsync(Key, backlog: 6_000, days: 3, arrivalsPerMinute: 240, seed);
         await using var sink = await RecordingSinkServer.StartAsync();
         var sources = Path.Combine(_root, "sources");
         var data = Path.Combine(_root, "data");

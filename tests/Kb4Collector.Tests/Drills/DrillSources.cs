@@ -1,8 +1,27 @@
+using Kb4Collector.Emulator;
+
 namespace Kb4Collector.Tests.Drills;
 
-/// <summary>Source files and daemon settings the out-of-process drills share.</summary>
+/// <summary>The emulator, source files and daemon settings the drills share.</summary>
 internal static class DrillSources
 {
+    /// <summary>An emulated account on loopback Kestrel, on the real clock, without KnowBe4's limits.</summary>
+    public static Task<KnowBe4Emulator> StartEmulatorAsync(string key, int backlog, int days, double arrivalsPerMinute, int seed, int seats = 50_000, IReadOnlyList<EmulatorFault>? faults = null) =>
+        KnowBe4Emulator.StartAsync(
+            new EmulatorOptions
+            {
+                Scenario = new EmulatorScenario
+                {
+                    Accounts = [new EmulatorAccountSpec { Name = "Acme", Seats = seats, ApiKeys = [key] }],
+                    Backlog = new EmulatorBacklog { Events = backlog, Days = days },
+                    Arrivals = new EmulatorArrivals { PerMinute = arrivalsPerMinute },
+                    Limits = EmulatorLimits.Off,
+                    Faults = faults ?? [],
+                    Seed = seed,
+                },
+            },
+            TestContext.Current.CancellationToken);
+
     /// <summary>A KnowBe4 source on the emulator: polled every second, history from ten days back.</summary>
     public static string Json(string name, Uri baseUrl, string key) =>
         "{\"api.version\":\"v1\",\"source\":{\"schemaRef\":{\"type\":\"KnowBe4\"},\"sourceType\":\"Universal\",\"config\":{"

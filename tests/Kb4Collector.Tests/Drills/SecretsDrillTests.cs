@@ -48,24 +48,11 @@ public sealed class SecretsDrillTests : IAsyncDisposable
     public async Task NoSecretIsEverShownAndNoRouteAnswersWithoutCredentials()
     {
         var cancel = TestContext.Current.CancellationToken;
-        await using var emulator = await KnowBe4Emulator.StartAsync(
-            new EmulatorOptions
-            {
-                Scenario = new EmulatorScenario
-                {
-                    Accounts = [new EmulatorAccountSpec { Name = "Acme", Seats = 500, ApiKeys = [ApiKey] }],
-                    Backlog = new EmulatorBacklog { Events = 600, Days = 2 },
-                    Arrivals = new EmulatorArrivals { PerMinute = 60 },
-                    Limits = EmulatorLimits.Off,
-                    Faults =
-                    [
-                        new EmulatorFault { Kind = EmulatorFaultKind.ServerError, EveryNth = 3, To = TimeSpan.FromSeconds(6) },
-                        new EmulatorFault { Kind = EmulatorFaultKind.Truncated, EveryNth = 4, To = TimeSpan.FromSeconds(6) },
-                    ],
-                    Seed = 1404,
-                },
-            },
-            cancel);
+        await using var emulator = await DrillSources.StartEmulatorAsync(ApiKey, backlog: 600, days: 2, arrivalsPerMinute: 60, seed: 1404, seats: 500, faults:
+        [
+            new EmulatorFault { Kind = EmulatorFaultKind.ServerError, EveryNth = 3, To = TimeSpan.FromSeconds(6) },
+            new EmulatorFault { Kind = EmulatorFaultKind.Truncated, EveryNth = 4, To = TimeSpan.FromSeconds(6) },
+        ]);
         await using var sink = await EchoingSink.StartAsync(refusals: 3);
         var sources = Path.Combine(_root, "sources");
         var data = Path.Combine(_root, "data");

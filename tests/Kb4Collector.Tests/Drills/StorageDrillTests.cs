@@ -30,19 +30,7 @@ public sealed class StorageDrillTests : IAsyncLifetime
     private async Task StartWorldAsync(int backlog = 2_000)
     {
         Directory.CreateDirectory(Sources);
-        _emulator = await KnowBe4Emulator.StartAsync(
-            new EmulatorOptions
-            {
-                Scenario = new EmulatorScenario
-                {
-                    Accounts = [new EmulatorAccountSpec { Name = "Acme", Seats = 50_000, ApiKeys = [Key] }],
-                    Backlog = new EmulatorBacklog { Events = backlog, Days = 2 },
-                    Arrivals = new EmulatorArrivals { PerMinute = 120 },
-                    Limits = EmulatorLimits.Off,
-                    Seed = 1403,
-                },
-            },
-            TestContext.Current.CancellationToken);
+        _emulator = await DrillSources.StartEmulatorAsync(Key, backlog, days: 2, arrivalsPerMinute: 120, seed: 1403);
         _sink = await RecordingSinkServer.StartAsync();
         File.WriteAllText(Path.Combine(Sources, "acme.json"), DrillSources.Json("Acme", _emulator!.BaseUrl, Key));
     }
