@@ -537,7 +537,7 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
         }
         if (!element.TryGetInt64(out value) || value > int.MaxValue || value < int.MinValue)
         {
-            sink.Error(field, $"must be a whole number between 1 and {int.MaxValue}, not {element.GetRawText()}");
+            sink.Error(field, $"must be a whole number between 1 and {int.MaxValue}, not {Text.Printable(element.GetRawText())}");
             return false;
         }
         return true;

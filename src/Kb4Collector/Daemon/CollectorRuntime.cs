@@ -333,8 +333,10 @@ public sealed class CollectorRuntime : BackgroundService
         {
             await step();
         }
-        catch (LiteDB.LiteException error)
+        catch (Exception error) when (error is LiteDB.LiteException or IOException)
         {
+            // An IOException out of a step is the database's file (a full disk, a failed device): KnowBe4 and sink
+            // failures arrive wrapped. LiteDB refuses every later operation of this instance, so retrying cannot help.
             ReportStorageFailure(error);
             throw new StorageUnavailableException(StorageProblem!, error);
         }

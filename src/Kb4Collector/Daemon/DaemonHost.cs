@@ -196,6 +196,14 @@ public static class DaemonHost
             new SourceWatcherOptions { RescanInterval = TimeSpan.FromSeconds(options.SourcesRescanSeconds) }));
         services.AddSingleton<CollectorRuntime>();
         services.AddHostedService(sp => sp.GetRequiredService<CollectorRuntime>());
+        services.AddSingleton(sp => new RetentionService(
+            sp.GetRequiredService<CollectorDatabase>(),
+            sp.GetRequiredService<CallLedger>(),
+            sp.GetRequiredService<HealthEventStore>(),
+            sp.GetRequiredService<HttpLogSink>().DeadLetters,
+            time,
+            sp.GetRequiredService<ILogger<RetentionService>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
     }
 
     /// <summary>

@@ -25,6 +25,9 @@ public sealed class DeadLetterStore
 {
     public const string CollectionName = "dead_letters";
 
+    /// <summary>A dead letter not retried (replayed or refused again) for this long is deleted, with a warning naming its source.</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(90);
+
     private readonly ILiteCollection<DeadLetterDocument> _collection;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -81,6 +84,24 @@ public sealed class DeadLetterStore
     }
 
     public bool Remove(string sourceId, string eventId) => _collection.Delete(DocumentId(sourceId, eventId));
+
+    /// <summary>
+    /// Deletes the dead letters last tried more than <see cref="Retention"/> before <paramref name="now"/>, logging how
+    /// many each source lost; returns how many in all.
+    /// </summary>
+    public int Prune(DateTimeOffset now)
+    {
+        var cutoff = (now - Retention).UtcDateTime;
+        lock (_gate)
+        {
+            var expired = _collection.Query().Where(document => document.LastSeen < cutoff).Select(document => document.SourceId).ToList();
+            foreach (var source in expired.GroupBy(id => id, StringComparer.Ordinal))
+            {
+                Log.DeadLettersExpired(_logger, source.Key, source.Count(), (int)Retention.TotalDays);
+            }
+            return expired.Count == 0 ? 0 : _collection.DeleteMany(document => document.LastSeen < cutoff);
+        }
+    }
 
     /// <summary>
     /// Sends a source's dead letters again through <paramref name="sink"/> and removes those it accepts; those it still

@@ -15,4 +15,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "Replayed dead letters of {SourceId}: {Accepted} accepted and removed, {StillRefused} still refused")]
     public static partial void DeadLettersReplayed(ILogger logger, string sourceId, int accepted, int stillRefused);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Deleted {Count} dead letters of {SourceId} not retried for {RetentionDays} days (the dead-letter retention)")]
+    public static partial void DeadLettersExpired(ILogger logger, string sourceId, int count, int retentionDays);
 }

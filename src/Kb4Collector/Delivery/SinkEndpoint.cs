@@ -36,6 +36,15 @@ internal static class SinkEndpoint
         if (url.IsAbsoluteUri)
         {
             text = text.Replace(url.AbsoluteUri, Describe(url), StringComparison.OrdinalIgnoreCase);
+            // Describe drops the query because it may carry a credential (?token=…); an answer echoing it must not show it either.
+            foreach (var pair in url.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var value = pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..];
+                foreach (var form in new[] { value, Uri.UnescapeDataString(value) }.Where(form => form.Length >= 4))
+                {
+                    text = text.Replace(form, Mask, StringComparison.Ordinal);
+                }
+            }
             var path = url.AbsolutePath;
             var receiver = path.IndexOf(SumoReceiverPath, StringComparison.OrdinalIgnoreCase);
             if (receiver >= 0 && path.Length > receiver + SumoReceiverPath.Length)

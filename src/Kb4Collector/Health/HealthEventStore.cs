@@ -12,6 +12,9 @@ public sealed class HealthEventStore
 {
     public const string CollectionName = "health_events";
 
+    /// <summary>Resolved events are kept this long after they were resolved; open ones are kept until they resolve.</summary>
+    public static readonly TimeSpan ResolvedRetention = TimeSpan.FromDays(90);
+
     private readonly ILiteCollection<HealthEventDocument> _events;
 
     public HealthEventStore(CollectorDatabase database)
@@ -78,6 +81,13 @@ public sealed class HealthEventStore
         }
 
         return [.. unresolved, .. Newest(true, sourceId, limit - unresolved.Count)];
+    }
+
+    /// <summary>Deletes events resolved more than <see cref="ResolvedRetention"/> before <paramref name="now"/>; returns how many.</summary>
+    public int Prune(DateTimeOffset now)
+    {
+        var cutoff = now - ResolvedRetention;
+        return _events.DeleteMany(e => e.Resolved && e.ResolvedAt < cutoff);
     }
 
     private List<HealthEvent> Newest(bool resolved, string? sourceId, int limit)

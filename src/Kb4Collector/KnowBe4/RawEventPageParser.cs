@@ -144,9 +144,13 @@ internal static class RawEventPageParser
     private static FormatException Invalid(int index, string field) =>
         new(string.Create(CultureInfo.InvariantCulture, $"the event at index {index} has no valid '{field}'"));
 
+    /// <summary>
+    /// The reader's first sentence, control characters escaped: System.Text.Json quotes the offending text, and a
+    /// body with a newline or ESC there must not forge a log line or a health event's second line.
+    /// </summary>
     private static string FirstSentence(string message)
     {
         var end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message : message[..(end + 1)];
+        return Configuration.Text.Escape(end < 0 ? message : message[..(end + 1)]);
     }
 }

@@ -39,6 +39,12 @@ public sealed class DataDirectoryLock : IDisposable
             }
             stream = new FileStream(lockPath, options);
         }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException && !IsHeldByAnother(error))
+        {
+            // A read-only file system, a full disk or missing permissions: not another owner (that message would mislead).
+            throw new StorageUnavailableException(
+                $"the data directory {Configuration.Text.Escape(directory)} cannot be written ({Configuration.Text.Escape(error.Message)}): the daemon needs it writable; see README, Storage and recovery");
+        }
         catch (IOException)
         {
             var holder = ReadHolder(directory);
@@ -61,6 +67,14 @@ public sealed class DataDirectoryLock : IDisposable
         }
         _lock.Dispose();
     }
+
+    /// <summary>
+    /// Whether opening the lock file failed because another process holds the lock: .NET reports the flock's EWOULDBLOCK
+    /// (11 on Linux, 35 on macOS) or Windows' sharing and lock violations as the exception's HResult.
+    /// </summary>
+    private static bool IsHeldByAnother(Exception error) => OperatingSystem.IsWindows()
+        ? (error.HResult & 0xFFFF) is 32 or 33
+        : error.HResult == (OperatingSystem.IsLinux() ? 11 : 35);
 
     private static string? ReadHolder(string directory)
     {

@@ -531,6 +531,12 @@ internal sealed class KnowBe4CallLog(TimeProvider time) : DelegatingHandler
     /// <summary>Runs before each request goes out, with its 1-based number (for killing a process mid-scan).</summary>
     public Action<int>? BeforeCall { get; set; }
 
+    /// <summary>
+    /// Decides a request's answer instead of the emulator (an HTML page, a body that never ends, a slow drip); null
+    /// lets it through. It may spend the clock (an answer that comes late).
+    /// </summary>
+    public Func<CancellationToken, HttpResponseMessage?>? Answer { get; set; }
+
     public IReadOnlyList<KnowBe4Call> Calls
     {
         get
@@ -557,7 +563,7 @@ internal sealed class KnowBe4CallLog(TimeProvider time) : DelegatingHandler
         var path = request.RequestUri!.PathAndQuery;
         try
         {
-            var response = await base.SendAsync(request, cancellationToken);
+            var response = Answer?.Invoke(cancellationToken) ?? await base.SendAsync(request, cancellationToken);
             Record(new KnowBe4Call(at, timestamp, path, (int)response.StatusCode, response.Headers.RetryAfter?.Delta));
             return response;
         }
@@ -588,8 +594,13 @@ internal sealed class SinkTransportHandler : DelegatingHandler
     /// <summary>Called with the 1-based number of each accepted request.</summary>
     public Action<int>? AfterAcceptance { get; set; }
 
+    /// <summary>Runs before each request leaves: may throw like the network (connection refused) or spend the clock (a slow endpoint).</summary>
+    public Action<CancellationToken>? BeforeSend { get; set; }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        BeforeSend?.Invoke(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
         var response = await base.SendAsync(request, cancellationToken);
         if (response.IsSuccessStatusCode)
         {

@@ -30,6 +30,9 @@ internal sealed class RecordingSinkServer : IAsyncDisposable
 
     public int Requests;
 
+    /// <summary>The most lines one accepted request carried.</summary>
+    public int LargestBatch;
+
     public IReadOnlyList<string> Lines => [.. _lines];
 
     public IReadOnlyList<string> Ids => [.. _lines.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("id").GetString()!)];
@@ -72,9 +75,15 @@ internal sealed class RecordingSinkServer : IAsyncDisposable
         }
         using var reader = new StreamReader(body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync(context.RequestAborted);
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var line in lines)
         {
             _lines.Enqueue(line);
+        }
+        var largest = Volatile.Read(ref LargestBatch);
+        while (lines.Length > largest && Interlocked.CompareExchange(ref LargestBatch, lines.Length, largest) != largest)
+        {
+            largest = Volatile.Read(ref LargestBatch);
         }
         return Results.Ok();
     }
