@@ -333,10 +333,10 @@ public sealed class CollectorRuntime : BackgroundService
         {
             await step();
         }
-        catch (Exception error) when (error is LiteDB.LiteException or IOException)
+        catch (LiteDB.LiteException error)
         {
-            // An IOException out of a step is the database's file (a full disk, a failed device): KnowBe4 and sink
-            // failures arrive wrapped. LiteDB refuses every later operation of this instance, so retrying cannot help.
+            // A damaged file. A full disk (IOException) is not this: the source retries under FirstPartyGeneric, and
+            // Storage.RecoveringEngine opens the file again, so collection resumes once there is room.
             ReportStorageFailure(error);
             throw new StorageUnavailableException(StorageProblem!, error);
         }

@@ -121,43 +121,49 @@ public sealed class StorageDrillTests : IAsyncLifetime
     }
 
     [Fact(Explicit = true)]
-    public async Task AFullDiskStopsCollectionSaysWhyAndLosesNothingOnceThereIsRoom()
+    public async Task AFullDiskSaysWhyAndCollectionResumesByItselfOnceThereIsRoom()
     {
         var data = MountTmpfs("24m");
         // 8,000 events: some 20 s of draining at KnowBe4's pace, so the disk fills up in the middle of the backlog.
         await StartWorldAsync(backlog: 8_000);
         var filler = Path.Combine(_mount!, "filler");
-        using (var daemon = Start(data, out var admin))
+        using (var daemon = Start(data, out _))
         {
             await Waits.UntilAsync(() => _sink!.Ids.Count > 0, "the first batch", TimeSpan.FromSeconds(30));
             Fill(filler);
-            string readiness;
             try
             {
-                readiness = await UntilReadyzAsync(admin, HttpStatusCode.ServiceUnavailable, "storage failed", TimeSpan.FromSeconds(60));
+                await Waits.UntilAsync(() => daemon.Output.Contains("Local storage failed", StringComparison.Ordinal) || daemon.HasExited, "the daemon to say the disk refused a write", TimeSpan.FromSeconds(60));
             }
             catch (TimeoutException timeout)
             {
-                var output = daemon.Output;
-                File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "TestResults", "full-disk-daemon.log"), output);
-                Assert.Fail($"{timeout.Message}; {_sink!.Ids.Count} delivered; the daemon said:\n{output[^Math.Min(4_000, output.Length)..]}");
-                throw;
+                Assert.Fail($"{timeout.Message}; {_sink!.Ids.Count} delivered; the daemon said:\n{daemon.Output[^Math.Min(4_000, daemon.Output.Length)..]}");
             }
-            DrillReport.Write($"full disk: /readyz {readiness.Trim()} after {_sink!.Ids.Count} events delivered");
-            Assert.Contains("Local storage failed", daemon.Output, StringComparison.Ordinal);
-            await Task.Delay(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+            DrillReport.Write($"full disk: a write refused after {_sink!.Ids.Count} events delivered");
             Assert.False(daemon.HasExited, $"the daemon died on a full disk:\n{daemon.Output[^Math.Min(3_000, daemon.Output.Length)..]}");
+
+            // Make room: the same process opens the file again and carries on where it was.
+            File.Delete(filler);
+            var truth = _emulator!.GroundTruth.LiveEvents().Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+            try
+            {
+                await Waits.UntilAsync(() => truth.IsSubsetOf(_sink!.Ids) || daemon.HasExited, $"every one of {truth.Count} events to reach the sink once there is room", TimeSpan.FromSeconds(120));
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"collection did not resume once there was room:\n{daemon.Output[^Math.Min(4_000, daemon.Output.Length)..]}");
+            }
+            Assert.False(daemon.HasExited, $"the daemon exited:\n{daemon.Output[^Math.Min(3_000, daemon.Output.Length)..]}");
+            DrillReport.Write($"full disk: resumed by itself, {_sink!.Ids.Distinct().Count()} of {truth.Count} delivered");
             await daemon.StopAsync();
-            DrillReport.Write($"full disk: stopped with exit code {daemon.ExitCode}");
         }
 
-        // The documented recovery: make room, check, start again.
-        File.Delete(filler);
         var check = await CliRunner.RunAsync("storage", "check", "--data", data);
-        DrillReport.Write($"full disk: check after making room: exit {check.ExitCode}: {(check.Output + check.Error).Trim()}");
+        DrillReport.Write($"full disk: check afterwards: exit {check.ExitCode}: {(check.Output + check.Error).Trim()}");
         Assert.Equal(0, check.ExitCode);
-        await CollectEverythingThenKillAsync(data);
-        AssertAtMostOneBatchPerKillRepeated(kills: 3);
+        // Known gap (README, G6): when the disk refuses a write, LiteDB may lose one or two commits its writer had
+        // acknowledged, and those batches are sent again.
+        AssertAtMostOneBatchPerKillRepeated(kills: 2);
     }
 
     private void AssertAtMostOneBatchPerKillRepeated(int kills)
