@@ -102,7 +102,7 @@ public static class DaemonHost
             {
                 logger.WriteTo.Sink(new TextWriterLogSink(new MessageTemplateTextFormatter("[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}", System.Globalization.CultureInfo.InvariantCulture), output));
             }
-        });
+        }, preserveStaticLogger: true); // each host logs through its own logger, never the process-wide static one another host (a test, the demo) may have replaced
         builder.Host.UseSystemd();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.WebHost.ConfigureKestrel(kestrel =>
