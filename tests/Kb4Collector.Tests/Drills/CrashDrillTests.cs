@@ -37,15 +37,20 @@ public sealed class CrashDrillTests : IAsyncDisposable
         var settings = DrillSources.Settings(sink.Url);
 
         var kills = 0;
+        var lastOutput = "";
         async Task RunAndKillAsync(TimeSpan after)
         {
             using var daemon = DaemonProcess.Start(_root, sources, data, settings);
+            // The random moment counts from the daemon's first log line: a loaded machine can take seconds to start
+            // the runtime, and a kill before that tests nothing of ours.
+            await Waits.UntilAsync(() => daemon.Output.Length > 0 || daemon.HasExited, "the daemon to start", TimeSpan.FromSeconds(60));
             await Task.Delay(after, TestContext.Current.CancellationToken);
             if (daemon.HasExited)
             {
                 Assert.Fail($"the daemon exited on its own ({daemon.ExitCode}):\n{daemon.Output}");
             }
             daemon.KillHard();
+            lastOutput = daemon.Output;
             kills++;
         }
 
@@ -58,7 +63,7 @@ public sealed class CrashDrillTests : IAsyncDisposable
         }
         Assert.True(backlogKills >= 3, $"only {backlogKills} kills landed during the backlog");
         var deliveredDuringBacklog = sink.Ids.Distinct().Count();
-        Assert.True(deliveredDuringBacklog > 0, "nothing was delivered between the kills: the daemon never got to collect");
+        Assert.True(deliveredDuringBacklog > 0, $"nothing was delivered between the kills: the daemon never got to collect; the last one said:\n{lastOutput}");
 
         // Steady polling: events arrive 4 a second, the source polls every second.
         for (var kill = 0; kill < 6; kill++)
