@@ -55,7 +55,8 @@ public sealed class CrashDrillTests : IAsyncDisposable
         var backlogKills = 0;
         while (backlogKills < 6 && sink.Ids.Distinct().Count() < 5_000)
         {
-            await RunAndKillAsync(TimeSpan.FromMilliseconds(random.Next(200, 3_000)));
+            // The first 1,000-event batch goes out some 2.5 s in (ten pages at 4 a second): kills land before, in and after it.
+            await RunAndKillAsync(TimeSpan.FromMilliseconds(random.Next(500, 6_000)));
             backlogKills++;
         }
         Assert.True(backlogKills >= 3, $"only {backlogKills} kills landed during the backlog");
