@@ -8,7 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Kb4Collector.Tests.Drills;
 
 /// <summary>
-/// Growth drill: two simulated years of a source polling every 5 minutes (Sumo's default) on a real LiteDB file, with
+/// Growth drill: two simulated years of a source polling every 15 minutes on a real LiteDB file, with
 /// the daemon's retention applied daily: one call recorded per poll, a sink outage (health event raised and resolved)
 /// every six hours and two dead letters a day. Call history, health events and dead letters stay within their
 /// documented retention, and the file stops growing once the first year is behind it.
@@ -16,6 +16,8 @@ namespace Kb4Collector.Tests.Drills;
 [Trait("Category", "Drill")]
 public sealed class GrowthDrillTests : IDisposable
 {
+    private const int PollsPerDay = 96;
+
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly HealthResourceIdentity Source = new("local", "drill", "src-1", "Source 1");
     private static readonly HealthProblem SinkDown = new(HealthEventNames.FirstPartyGenericError, HealthSeverity.Error, "Sink error", "HTTP 503");
@@ -36,22 +38,22 @@ public sealed class GrowthDrillTests : IDisposable
             var health = new HealthEventStore(database);
             var deadLetters = new DeadLetterStore(database, time);
             var retention = new RetentionService(database, ledger, health, deadLetters, time, NullLogger<RetentionService>.Instance);
-            var poll = TimeSpan.FromMinutes(5);
+            var poll = TimeSpan.FromMinutes(15);
             for (var day = 1; day <= 2 * 365; day++)
             {
-                for (var i = 0; i < 288; i++)
+                for (var i = 0; i < PollsPerDay; i++)
                 {
                     var now = time.GetUtcNow();
                     ledger.RecordCall(new CallRecord(now, "src-1", "key-fp", "GET /v1/events", 200, i % 7, null, TimeSpan.FromMilliseconds(120)));
-                    if (i % 72 == 0)
+                    if (i % (PollsPerDay / 4) == 0)
                     {
                         health.ReportUnhealthy(Source, SinkDown, now);
                     }
-                    else if (i % 72 == 3)
+                    else if (i % (PollsPerDay / 4) == 1)
                     {
                         health.Recover(Source, "the sink accepts again", now);
                     }
-                    if (i % 144 == 0)
+                    if (i % (PollsPerDay / 2) == 0)
                     {
                         deadLetters.Add("src-1", new SinkEvent(Guid.NewGuid().ToString(), new byte[600]), 400, "refused");
                     }
@@ -69,7 +71,7 @@ public sealed class GrowthDrillTests : IDisposable
 
         DrillReport.Write(string.Join("; ", sizes.Select(s => $"day {s.Day}: {s.Bytes / 1024} KiB, {s.History} calls, {s.Health} health events, {s.DeadLetters} dead letters")));
         var afterAYear = sizes.Where(s => s.Day >= 365).ToList();
-        Assert.All(afterAYear, s => Assert.InRange(s.History, 365 * 288 - 300, 366 * 288));
+        Assert.All(afterAYear, s => Assert.InRange(s.History, (365 * PollsPerDay) - 100, 366 * PollsPerDay));
         Assert.All(sizes, s => Assert.True(s.Health <= (90 + 1) * 4 * 2 + 2, $"day {s.Day}: {s.Health} health events kept"));
         Assert.All(sizes, s => Assert.True(s.DeadLetters <= (90 + 1) * 2, $"day {s.Day}: {s.DeadLetters} dead letters kept"));
         var yearOne = afterAYear[0].Bytes;
