@@ -4,14 +4,17 @@ using Microsoft.AspNetCore.Http;
 
 namespace Kb4Collector.Emulator;
 
-/// <summary>Reporting limit counters of one account: the second, the burst window and the daily window (both from their first request).</summary>
+/// <summary>
+/// Reporting limit counters of one account: a one-second window, the burst window and the daily window, each from its
+/// first request. Kept on the clock's monotonic timestamps, so they hold while a test freezes the emulator's world.
+/// </summary>
 internal sealed class ReportingLimitState
 {
-    public long Second { get; set; } = long.MinValue;
+    public long? SecondStart { get; set; }
     public int SecondCount { get; set; }
-    public DateTimeOffset BurstStart { get; set; } = DateTimeOffset.MinValue;
+    public long? BurstStart { get; set; }
     public int BurstCount { get; set; }
-    public DateTimeOffset DayStart { get; set; } = DateTimeOffset.MinValue;
+    public long? DayStart { get; set; }
     public int DayCount { get; set; }
 }
 
@@ -87,48 +90,40 @@ internal sealed partial class EmulatorState
             key.Requests++;
             var settings = _scenario.Reporting;
             var limits = _reportingLimits[key.Account];
-            if (settings.RequestsPerSecond > 0)
+            var tick = TimeProvider.GetTimestamp();
+            bool Elapsed(long? start, TimeSpan window) => start is not { } from || TimeProvider.GetElapsedTime(from, tick) >= window;
+            if (Elapsed(limits.SecondStart, TimeSpan.FromSeconds(1)))
             {
-                var second = now.UtcTicks / TimeSpan.TicksPerSecond;
-                if (limits.Second != second)
-                {
-                    limits.Second = second;
-                    limits.SecondCount = 0;
-                }
-                if (limits.SecondCount >= settings.RequestsPerSecond)
-                {
-                    key.RateLimited++;
-                    _reportingPerSecondRefused++;
-                    return Reject(EmulatorResponse.Json(429, TooManyRequestsBody));
-                }
+                limits.SecondStart = tick;
+                limits.SecondCount = 0;
             }
-            if (settings.RequestsPerMinute > 0)
+            if (Elapsed(limits.BurstStart, settings.BurstWindow))
             {
-                if (now >= limits.BurstStart + settings.BurstWindow)
-                {
-                    limits.BurstStart = now;
-                    limits.BurstCount = 0;
-                }
-                if (limits.BurstCount >= settings.RequestsPerMinute)
-                {
-                    key.RateLimited++;
-                    _reportingBurstRefused++;
-                    return Reject(EmulatorResponse.Json(429, TooManyRequestsBody));
-                }
+                limits.BurstStart = tick;
+                limits.BurstCount = 0;
             }
-            if (!settings.DailyLimitOff)
+            if (Elapsed(limits.DayStart, TimeSpan.FromDays(1)))
             {
-                if (now >= limits.DayStart + TimeSpan.FromDays(1))
-                {
-                    limits.DayStart = now;
-                    limits.DayCount = 0;
-                }
-                if (limits.DayCount >= settings.DailyBase + key.Account.Seats)
-                {
-                    key.QuotaExceeded++;
-                    _reportingDailyRefused++;
-                    return Reject(EmulatorResponse.Json(429, TooManyRequestsBody));
-                }
+                limits.DayStart = tick;
+                limits.DayCount = 0;
+            }
+            if (settings.RequestsPerSecond > 0 && limits.SecondCount >= settings.RequestsPerSecond)
+            {
+                key.RateLimited++;
+                _reportingPerSecondRefused++;
+                return Reject(EmulatorResponse.Json(429, TooManyRequestsBody));
+            }
+            if (settings.RequestsPerMinute > 0 && limits.BurstCount >= settings.RequestsPerMinute)
+            {
+                key.RateLimited++;
+                _reportingBurstRefused++;
+                return Reject(EmulatorResponse.Json(429, TooManyRequestsBody));
+            }
+            if (!settings.DailyLimitOff && limits.DayCount >= settings.DailyBase + key.Account.Seats)
+            {
+                key.QuotaExceeded++;
+                _reportingDailyRefused++;
+                return Reject(EmulatorResponse.Json(429, TooManyRequestsBody));
             }
             limits.SecondCount++;
             limits.BurstCount++;

@@ -42,6 +42,7 @@ public sealed class ReportingGate
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Queue<DateTimeOffset>> _recent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _budgets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WindowDocument> _open = new(StringComparer.Ordinal);
 
     public ReportingGate(CollectorDatabase database, TimeProvider time)
     {
@@ -68,7 +69,7 @@ public sealed class ReportingGate
         var now = _time.GetUtcNow();
         lock (_gate)
         {
-            var window = _windows.FindById(keyFingerprint) ?? new WindowDocument { Id = keyFingerprint };
+            var window = Window(keyFingerprint);
             if (window.ParkedUntil is { } parked && parked > now.UtcDateTime)
             {
                 return new ReportingPermit(false, window.ParkedLimit, new DateTimeOffset(parked, TimeSpan.Zero));
@@ -91,6 +92,7 @@ public sealed class ReportingGate
             {
                 window.Start = now.UtcDateTime;
                 window.Used = 0;
+                window.Stored = 0;
             }
             var scheduled = ScheduledShare(Budget(keyFingerprint));
             if (window.Used >= scheduled)
@@ -98,7 +100,16 @@ public sealed class ReportingGate
                 return new ReportingPermit(false, ReportingLimit.Daily, new DateTimeOffset(window.Start.Value + DailyWindow, TimeSpan.Zero));
             }
             window.Used++;
-            _windows.Upsert(window);
+            if (window.Used > window.Stored)
+            {
+                // Stored a block ahead (1 % of the budget), like the User Event ledger: a crash over-counts, never under-counts.
+                window.Stored = Math.Min(window.Used - 1 + Math.Clamp(scheduled / 100, 1, 50), scheduled);
+                var stored = window.Used;
+                window.Used = window.Stored;
+                _windows.Upsert(window);
+                window.Used = stored;
+            }
+            _open[keyFingerprint] = window;
             recent.Enqueue(now);
             return new ReportingPermit(true, ReportingLimit.PerSecond, now);
         }
@@ -112,7 +123,7 @@ public sealed class ReportingGate
     {
         lock (_gate)
         {
-            var window = _windows.FindById(keyFingerprint) ?? new WindowDocument { Id = keyFingerprint };
+            var window = Window(keyFingerprint);
             if (limit == ReportingLimit.Daily && window.Start is { } start)
             {
                 window.Used = Math.Max(window.Used, Budget(keyFingerprint));
@@ -120,6 +131,7 @@ public sealed class ReportingGate
             }
             window.ParkedUntil = until.UtcDateTime;
             window.ParkedLimit = limit;
+            window.Stored = Math.Max(window.Stored, window.Used);
             _windows.Upsert(window);
             return until;
         }
@@ -131,7 +143,7 @@ public sealed class ReportingGate
         var now = _time.GetUtcNow().UtcDateTime;
         lock (_gate)
         {
-            return _windows.FindById(keyFingerprint) is { ParkedLimit: ReportingLimit.Burst, ParkedUntil: { } until } && now - until < BurstWindow;
+            return Window(keyFingerprint) is { ParkedLimit: ReportingLimit.Burst, ParkedUntil: { } until } && now - until < BurstWindow;
         }
     }
 
@@ -141,13 +153,25 @@ public sealed class ReportingGate
         lock (_gate)
         {
             var budget = Budget(keyFingerprint);
-            var window = _windows.FindById(keyFingerprint);
-            if (window?.Start is not { } start || now >= start + DailyWindow)
+            var window = Window(keyFingerprint);
+            if (window.Start is not { } start || now >= start + DailyWindow)
             {
                 return new ReportingQuotaStatus(null, null, 0, budget, ScheduledShare(budget));
             }
             return new ReportingQuotaStatus(new DateTimeOffset(start, TimeSpan.Zero), new DateTimeOffset(start + DailyWindow, TimeSpan.Zero), window.Used, budget, ScheduledShare(budget));
         }
+    }
+
+    /// <summary>The key's window as this process counts it (read from LiteDB once; written a block ahead).</summary>
+    private WindowDocument Window(string keyFingerprint)
+    {
+        if (!_open.TryGetValue(keyFingerprint, out var window))
+        {
+            window = _windows.FindById(keyFingerprint) ?? new WindowDocument { Id = keyFingerprint };
+            window.Used = Math.Max(window.Used, window.Stored);
+            _open[keyFingerprint] = window;
+        }
+        return window;
     }
 
     private int Budget(string keyFingerprint) => _budgets.TryGetValue(keyFingerprint, out var budget) ? budget : DefaultBudget(0);
@@ -159,6 +183,9 @@ public sealed class ReportingGate
         public DateTime? Start { get; set; }
 
         public int Used { get; set; }
+
+        /// <summary>What LiteDB holds of <see cref="Used"/>: a block ahead of it.</summary>
+        public int Stored { get; set; }
 
         public DateTime? ParkedUntil { get; set; }
 
