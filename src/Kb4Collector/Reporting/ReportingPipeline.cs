@@ -40,6 +40,7 @@ public sealed class ReportingPipeline
     private readonly SinkTarget _target;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly List<ReportingTestDocument> _changedTests = [];
     private bool _budgetKnown;
     private int _calls;
 
@@ -123,6 +124,7 @@ public sealed class ReportingPipeline
     private async ValueTask<PollResult> PollOnceAsync(PollProgress progress, CancellationToken cancellationToken)
     {
         _calls = 0;
+        _changedTests.Clear();
         var poll = new PollCounts();
         var checkpoint = _store.Checkpoint(Id);
         checkpoint.LastPollAt = _time.GetUtcNow().UtcDateTime;
@@ -163,7 +165,7 @@ public sealed class ReportingPipeline
         finally
         {
             checkpoint.Calls += _calls;
-            _store.SaveCheckpoint(checkpoint);
+            _store.Save(checkpoint, _changedTests);
             _services.Ledger.Flush();
         }
 
@@ -222,15 +224,20 @@ public sealed class ReportingPipeline
                 state = new ReportingTestDocument { Id = ReportingRecordDocument.IdOf(Id, pstId), Owner = Id, PstId = pstId, FirstSeenAt = now.UtcDateTime };
                 known[pstId] = state;
             }
-            state.Status = test.Text("status") ?? "";
-            if (IsClosed(state.Status))
+            var status = test.Text("status") ?? "";
+            if (status != state.Status || state.LastReadAt is null)
             {
-                state.ClosedSeenAt ??= now.UtcDateTime;
-            }
-            else
-            {
-                state.ClosedSeenAt = null;
-                state.Retired = false;
+                state.Status = status;
+                if (IsClosed(status))
+                {
+                    state.ClosedSeenAt ??= now.UtcDateTime;
+                }
+                else
+                {
+                    state.ClosedSeenAt = null;
+                    state.Retired = false;
+                }
+                _changedTests.Add(state);
             }
             if (!state.Retired)
             {
@@ -278,11 +285,7 @@ public sealed class ReportingPipeline
                     Log.TestRetired(_logger, Name, state.PstId, new DateTimeOffset(quietSince, TimeSpan.Zero));
                 }
             }
-            _store.SaveTest(state);
-        }
-        foreach (var state in known.Values.Where(state => !due.Any(item => item.State == state)))
-        {
-            _store.SaveTest(state);
+            _changedTests.Add(state);
         }
         checkpoint.LastCompletedAt = _time.GetUtcNow().UtcDateTime;
         return null;

@@ -105,7 +105,25 @@ internal sealed class ReportingStore(CollectorDatabase database)
 
     public ReportingCheckpointDocument Checkpoint(string owner) => _checkpoints.FindById(owner) ?? new ReportingCheckpointDocument { Id = owner };
 
-    public void SaveCheckpoint(ReportingCheckpointDocument checkpoint) => _checkpoints.Upsert(checkpoint);
+    /// <summary>Stores the checkpoint and the tests a poll changed, in one transaction.</summary>
+    public void Save(ReportingCheckpointDocument checkpoint, IReadOnlyCollection<ReportingTestDocument> tests)
+    {
+        _database.BeginTrans();
+        try
+        {
+            _checkpoints.Upsert(checkpoint);
+            if (tests.Count > 0)
+            {
+                _tests.Upsert(tests);
+            }
+            _database.Commit();
+        }
+        catch
+        {
+            _database.Rollback();
+            throw;
+        }
+    }
 
     /// <summary>The fingerprints of a data type's records (of one group when given), by key.</summary>
     public Dictionary<string, string> Fingerprints(string owner, string? group = null)
@@ -118,8 +136,6 @@ internal sealed class ReportingStore(CollectorDatabase database)
     }
 
     public List<ReportingTestDocument> Tests(string owner) => [.. _tests.Find(test => test.Owner == owner)];
-
-    public void SaveTest(ReportingTestDocument test) => _tests.Upsert(test);
 
     /// <summary>Stores an accepted batch's fingerprints with the checkpoint (and test) after it, in one transaction.</summary>
     public void Commit(string owner, IReadOnlyList<AcceptedRecord> accepted, ReportingCheckpointDocument checkpoint, ReportingTestDocument? test = null)
