@@ -40,7 +40,7 @@ public sealed class ReportingGate
     private readonly ILiteCollection<WindowDocument> _windows;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Queue<DateTimeOffset>> _recent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<DateTimeOffset>> _recent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _budgets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WindowDocument> _open = new(StringComparer.Ordinal);
 
@@ -74,16 +74,13 @@ public sealed class ReportingGate
             {
                 return new ReportingPermit(false, window.ParkedLimit, new DateTimeOffset(parked, TimeSpan.Zero));
             }
-            var recent = _recent.TryGetValue(keyFingerprint, out var queue) ? queue : _recent[keyFingerprint] = new Queue<DateTimeOffset>();
-            while (recent.Count > 0 && recent.Peek() <= now - BurstWindow)
-            {
-                recent.Dequeue();
-            }
+            var recent = _recent.TryGetValue(keyFingerprint, out var list) ? list : _recent[keyFingerprint] = [];
+            recent.RemoveAll(at => at <= now - BurstWindow);
             if (recent.Count >= PerBurst)
             {
-                return new ReportingPermit(false, ReportingLimit.Burst, recent.Peek() + BurstWindow);
+                return new ReportingPermit(false, ReportingLimit.Burst, recent.Min() + BurstWindow);
             }
-            var inSecond = recent.Where(at => at > now - SecondWindow).ToList();
+            var inSecond = recent.Where(at => at > now - SecondWindow).Order().ToList();
             if (inSecond.Count >= PerSecond)
             {
                 return new ReportingPermit(false, ReportingLimit.PerSecond, inSecond[^PerSecond] + SecondWindow);
@@ -110,8 +107,25 @@ public sealed class ReportingGate
                 window.Used = stored;
             }
             _open[keyFingerprint] = window;
-            recent.Enqueue(now);
+            recent.Add(now);
             return new ReportingPermit(true, ReportingLimit.PerSecond, now);
+        }
+    }
+
+    /// <summary>
+    /// The call granted at <paramref name="grantedAt"/> has been answered: it counts from now on. KnowBe4 counts a request
+    /// when it arrives, somewhere between the grant and the answer (a new connection can take a while); counting from the
+    /// answer keeps any five arrivals more than a second apart whatever the latency was.
+    /// </summary>
+    public void Answered(string keyFingerprint, DateTimeOffset grantedAt)
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            if (_recent.TryGetValue(keyFingerprint, out var recent) && recent.IndexOf(grantedAt) is var index and >= 0)
+            {
+                recent[index] = now;
+            }
         }
     }
 

@@ -500,7 +500,15 @@ public sealed class ReportingPipeline
             var started = _time.GetTimestamp();
             try
             {
-                var value = await call(cancellationToken);
+                T value;
+                try
+                {
+                    value = await call(cancellationToken);
+                }
+                finally
+                {
+                    gate.Answered(fingerprint, permit.NotBefore);
+                }
                 _services.Ledger.RecordCall(new CallRecord(_time.GetUtcNow(), Id, fingerprint, template, 200, value is IReadOnlyList<ReportingRecord> list ? list.Count : 1, null, _time.GetElapsedTime(started)));
                 return new CallResult<T>(value, null);
             }

@@ -50,8 +50,8 @@ internal sealed class ReportingBed : IAsyncDisposable
         EndToEndSettings? settings = null,
         bool userEvents = false)
     {
-        // 300 ms a call keeps any five calls more than 1.05 s apart: the gate's per-second rule never needs to sleep on the fake clock.
-        settings ??= new EndToEndSettings { CallDuration = TimeSpan.FromMilliseconds(300), PollingInterval = TimeSpan.FromMinutes(10) };
+        // 350 ms a call: the gate counts a call from its answer, so five calls span 1.05 s and its per-second rule never sleeps on the fake clock.
+        settings ??= new EndToEndSettings { CallDuration = TimeSpan.FromMilliseconds(350), PollingInterval = TimeSpan.FromMinutes(10) };
         var bed = await EndToEndBed.StartAsync(scenario, settings);
         ReportingSettings Settings(SourceDefinition source)
         {

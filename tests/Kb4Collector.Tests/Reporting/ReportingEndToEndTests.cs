@@ -35,7 +35,7 @@ public sealed class ReportingEndToEndTests
             Scenario(),
             [ReportingDataType.PhishingTests],
             reporting => reporting with { PhishingPollInterval = TimeSpan.FromHours(1), QuietPeriod = TimeSpan.FromDays(2) },
-            new EndToEndSettings { CallDuration = TimeSpan.FromMilliseconds(300), LicensedUsers = 40 },
+            new EndToEndSettings { CallDuration = TimeSpan.FromMilliseconds(350), LicensedUsers = 40 },
             userEvents: true);
 
         await bed.DriveUntilAsync(Start.AddDays(5));
@@ -200,7 +200,7 @@ public sealed class ReportingEndToEndTests
     [Fact]
     public async Task AProcessKilledAfterTheSinkAcceptedABatchSendsAtMostThatBatchAgain()
     {
-        var settings = new EndToEndSettings { CallDuration = TimeSpan.FromMilliseconds(300), MaxBatchEvents = 5 };
+        var settings = new EndToEndSettings { CallDuration = TimeSpan.FromMilliseconds(350), MaxBatchEvents = 5 };
         await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.PhishingTests], settings: settings);
         bed.Bed.EmulatorClock.Freeze();
         bed.Bed.SinkTransport.AfterAcceptance = accepted =>
