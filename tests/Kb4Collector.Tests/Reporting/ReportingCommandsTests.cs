@@ -77,4 +77,27 @@ public sealed class ReportingCommandsTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Usage, none.ExitCode);
         Assert.Contains(ReportingCommands.ApiKeyVariable, none.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TestMakesOneAuthenticatedCallPerDataTypeAndValidateAcceptsTheSource()
+    {
+        using var folder = new LifecycleTempFolder();
+        var json = "{\"api.version\":\"v1\",\"source\":{\"schemaRef\":{\"type\":\"KnowBe4 KMSAT\"},\"sourceType\":\"Universal\",\"config\":{"
+            + $"\"name\":\"Acme KMSAT\",\"baseURL\":\"{_emulator.BaseUrl}\",\"apiKeyPhishing\":\"{_emulator.ReportingApiKey}\",\"apiKeyEvent\":\"cli-ue-key\","
+            + "\"collectExternalEvents\":true,\"collectTrainingEnrollments\":true,\"collectUserRiskScores\":true,\"licensedUsers\":30,\"phishingPollInterval\":\"10s\"}}}";
+        File.WriteAllText(Path.Combine(folder.Path, "kmsat.json"), json);
+
+        var validate = await CliRunner.RunAsync("validate", folder.Path);
+        Assert.Equal(ExitCodes.Success, validate.ExitCode);
+        Assert.Contains("below Sumo's one hour", validate.Output + validate.Error, StringComparison.Ordinal);
+
+        var test = await CliRunner.RunAsync("test", folder.Path);
+        Assert.Equal(ExitCodes.Success, test.ExitCode);
+        Assert.Contains("\"Acme KMSAT\": authenticated to", test.Output, StringComparison.Ordinal);
+        foreach (var dataType in new[] { "phishingTests", "trainingEnrollments", "userRiskScores" })
+        {
+            Assert.Contains($"ok: source \"Acme KMSAT\" {dataType}: authenticated to the Reporting API", test.Output, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain(_emulator.ReportingApiKey, test.Output + validate.Output, StringComparison.Ordinal);
+    }
 }
