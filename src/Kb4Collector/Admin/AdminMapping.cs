@@ -45,7 +45,7 @@ internal static class AdminMapping
         view.Definition.Id,
         view.Definition.Name,
         SourceType,
-        new SchemaRefJson(SchemaType),
+        new SchemaRefJson(view.Definition.Reporting is null && view.Definition.CollectUserEvents ? SchemaType : Configuration.SourceEntryValidator.KmsatSchema),
         Config(view.Definition),
         State(view.Status),
         Health(unresolved),
@@ -58,7 +58,10 @@ internal static class AdminMapping
         view.NextPollReason ?? NextPollReason(view.Status),
         view.CheckpointPosition,
         view.BackdatedFoundLate,
-        view.Plan is { } plan ? Plan(plan) : null);
+        view.Plan is { } plan ? Plan(plan) : null,
+        view.DataTypes is { Count: > 0 } dataTypes
+            ? [.. dataTypes.Select(type => new DataTypeJson(type.Id, type.Name, type.DataType, State(type.Status), DurationParser.Format(type.PollInterval), type.Checkpoint, type.Quota))]
+            : null);
 
     public static PlanJson Plan(CollectionPlan plan) => new(
         plan.DailyCalls,

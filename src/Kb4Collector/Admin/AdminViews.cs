@@ -54,7 +54,18 @@ public sealed record SourceJson(
     string? NextPollReason = null,
     string? CheckpointPosition = null,
     long? BackdatedFoundLate = null,
-    PlanJson? Plan = null);
+    PlanJson? Plan = null,
+    IReadOnlyList<DataTypeJson>? DataTypes = null);
+
+/// <summary>A Reporting data type of a "KnowBe4 KMSAT" source (issue 10): its own state, schedule, checkpoint and the key's Reporting quota.</summary>
+public sealed record DataTypeJson(
+    string Id,
+    string Name,
+    string DataType,
+    SourceStateJson State,
+    string PollInterval,
+    Reporting.ReportingCheckpointView Checkpoint,
+    Reporting.ReportingQuotaStatus Quota);
 
 /// <summary>How the source spends its share of the key's daily calls (see the README's "How collection works").</summary>
 public sealed record PlanJson(

@@ -10,6 +10,7 @@ public static class CommandLine
     {
         var root = new RootCommand("Kb4Collector: collects KnowBe4 user events into a SIEM (Sumo Logic, Splunk HEC, NDJSON), and is a KnowBe4 User Event API client and emulator.");
         ApiCommands.AddTo(root);
+        ReportingCommands.AddTo(root);
         root.Subcommands.Add(Configuration.ValidateCommand.Create());
         root.Subcommands.Add(Configuration.SourceTestCommand.Create());
         root.Subcommands.Add(Emulator.EmulatorCommand.Create());

@@ -34,6 +34,11 @@ public sealed class CollectionServices(
 
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
 
+    /// <summary>The Reporting API's limits per key: a ledger of its own, never the User Event one.</summary>
+    public Reporting.ReportingGate ReportingGate => _reportingGate.Value;
+
+    private readonly Lazy<Reporting.ReportingGate> _reportingGate = new(() => new Reporting.ReportingGate(database, timeProvider));
+
     /// <summary>How a poll retries a lone transient KnowBe4 failure before the source goes to Error.</summary>
     public CallRetry Retry { get; init; } = CallRetry.Default;
 

@@ -7,12 +7,12 @@ namespace Kb4Collector.Configuration;
 /// </summary>
 internal sealed class ApiKeyResolver(SourceConfigLoaderOptions options)
 {
-    private const string Field = "config.apiKey";
+    private const string DefaultField = "config.apiKey";
     private const string EnvironmentPrefix = "env:";
     private const string FilePrefix = "file:";
     private const int MaxKeyLength = 8 * 1024;
 
-    public (string Key, string Reference)? Resolve(string setting, string sourceFile, ProblemSink sink)
+    public (string Key, string Reference)? Resolve(string setting, string sourceFile, ProblemSink sink, string field = DefaultField)
     {
         string key;
         string reference;
@@ -21,25 +21,25 @@ internal sealed class ApiKeyResolver(SourceConfigLoaderOptions options)
             var variable = setting[EnvironmentPrefix.Length..].Trim();
             if (variable.Length == 0 || variable.Any(character => char.IsWhiteSpace(character) || char.IsControl(character) || character == '='))
             {
-                sink.Error(Field, "\"env:\" must be followed by an environment variable name, e.g. \"env:KB4_API_KEY\"");
+                sink.Error(field, "\"env:\" must be followed by an environment variable name, e.g. \"env:KB4_API_KEY\"");
                 return null;
             }
             reference = EnvironmentPrefix + variable;
             if (!MayRead(variable))
             {
-                sink.Error(Field, $"refers to environment variable {Text.Printable(variable)}, which a source file may not read: only names starting with {string.Join(" or ", options.EnvironmentPrefixes)}, and never the daemon's own Collector__* settings");
+                sink.Error(field, $"refers to environment variable {Text.Printable(variable)}, which a source file may not read: only names starting with {string.Join(" or ", options.EnvironmentPrefixes)}, and never the daemon's own Collector__* settings");
                 return null;
             }
             var value = options.GetEnvironmentVariable(variable);
             if (value is null)
             {
-                sink.Error(Field, $"refers to environment variable {variable}, which is not set");
+                sink.Error(field, $"refers to environment variable {variable}, which is not set");
                 return null;
             }
             key = value.Trim();
             if (key.Length == 0)
             {
-                sink.Error(Field, $"refers to environment variable {variable}, which is empty");
+                sink.Error(field, $"refers to environment variable {variable}, which is empty");
                 return null;
             }
         }
@@ -48,7 +48,7 @@ internal sealed class ApiKeyResolver(SourceConfigLoaderOptions options)
             var written = setting[FilePrefix.Length..].Trim();
             if (written.Length == 0)
             {
-                sink.Error(Field, "\"file:\" must be followed by the path of a file holding the key, e.g. \"file:/etc/kb4collector/us.key\"");
+                sink.Error(field, "\"file:\" must be followed by the path of a file holding the key, e.g. \"file:/etc/kb4collector/us.key\"");
                 return null;
             }
             var sourceFolder = Path.GetDirectoryName(Path.GetFullPath(sourceFile)) ?? ".";
@@ -57,7 +57,7 @@ internal sealed class ApiKeyResolver(SourceConfigLoaderOptions options)
             reference = FilePrefix + written;
             if (!IsUnderAllowedFolder(path, sourceFolder))
             {
-                sink.Error(Field, $"refers to file {shown}, which is outside the folders key files may be read from (the source file's folder, $CREDENTIALS_DIRECTORY, Collector:KeyFileDirectories)");
+                sink.Error(field, $"refers to file {shown}, which is outside the folders key files may be read from (the source file's folder, $CREDENTIALS_DIRECTORY, Collector:KeyFileDirectories)");
                 return null;
             }
             try
@@ -66,12 +66,12 @@ internal sealed class ApiKeyResolver(SourceConfigLoaderOptions options)
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
-                sink.Error(Field, $"refers to file {shown}, which cannot be read: {FileErrors.Describe(exception)}");
+                sink.Error(field, $"refers to file {shown}, which cannot be read: {FileErrors.Describe(exception)}");
                 return null;
             }
             if (key.Length == 0)
             {
-                sink.Error(Field, $"refers to file {shown}, which is empty");
+                sink.Error(field, $"refers to file {shown}, which is empty");
                 return null;
             }
         }
@@ -81,7 +81,7 @@ internal sealed class ApiKeyResolver(SourceConfigLoaderOptions options)
             reference = "literal";
             if (key.Trim().Length == 0)
             {
-                sink.Error(Field, "must not be empty");
+                sink.Error(field, "must not be empty");
                 return null;
             }
         }
@@ -89,17 +89,17 @@ internal sealed class ApiKeyResolver(SourceConfigLoaderOptions options)
         var origin = reference == "literal" ? "the key" : $"the key from {Text.Printable(reference)}";
         if (key.All(character => character == '*'))
         {
-            sink.Error(Field, $"{origin} is the \"{SourceDefinition.Mask}\" placeholder Sumo shows instead of secrets; put the real key back (or use env:NAME or file:/path)");
+            sink.Error(field, $"{origin} is the \"{SourceDefinition.Mask}\" placeholder Sumo shows instead of secrets; put the real key back (or use env:NAME or file:/path)");
             return null;
         }
         if (key.Any(character => char.IsWhiteSpace(character) || char.IsControl(character)))
         {
-            sink.Error(Field, $"{origin} contains spaces or control characters; a KnowBe4 API key is a single token");
+            sink.Error(field, $"{origin} contains spaces or control characters; a KnowBe4 API key is a single token");
             return null;
         }
         if (key.Length > MaxKeyLength)
         {
-            sink.Error(Field, $"{origin} is {key.Length} characters long; a KnowBe4 API key is far shorter");
+            sink.Error(field, $"{origin} is {key.Length} characters long; a KnowBe4 API key is far shorter");
             return null;
         }
         return (key, reference);

@@ -55,6 +55,12 @@ public sealed record SourceDefinition
     /// <summary>The share of the key's daily User Event calls the collector may spend (the rest is left to other tools).</summary>
     public double MaxQuotaShare { get; init; } = DefaultMaxQuotaShare;
 
+    /// <summary>Whether the source collects User Events (false for a "KnowBe4 KMSAT" source without external events).</summary>
+    public bool CollectUserEvents { get; init; } = true;
+
+    /// <summary>The Reporting API data types of a "KnowBe4 KMSAT" source; null when it collects none.</summary>
+    public ReportingSettings? Reporting { get; init; }
+
     /// <summary>The JSON file the source was read from, as the loader was given it.</summary>
     public required string SourceFile { get; init; }
 
@@ -97,6 +103,11 @@ public sealed record SourceDefinition
             Append(canonical, "rescanInterval", RescanInterval.Ticks.ToString(CultureInfo.InvariantCulture));
             Append(canonical, "maxQuotaShare", MaxQuotaShare.ToString("R", CultureInfo.InvariantCulture));
             Append(canonical, "sourceFile", SourceFile);
+            if (!CollectUserEvents || Reporting is not null)
+            {
+                Append(canonical, "userEvents", CollectUserEvents ? "true" : "false");
+                Append(canonical, "reporting", Reporting?.Canonical());
+            }
             return HashHex(canonical.ToString());
         }
     }
@@ -163,7 +174,9 @@ public sealed record SourceDefinition
             .Append(", BackdateHorizon = ").Append(BackdateHorizon)
             .Append(", RescanInterval = ").Append(RescanInterval)
             .Append(", MaxQuotaShare = ").Append(MaxQuotaShare)
-            .Append(", SourceFile = ").Append(SourceFile);
+            .Append(", SourceFile = ").Append(SourceFile)
+            .Append(", CollectUserEvents = ").Append(CollectUserEvents)
+            .Append(", Reporting = ").Append(Reporting);
         return true;
     }
 

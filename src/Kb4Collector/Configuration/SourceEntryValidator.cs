@@ -6,7 +6,7 @@ using Kb4Collector.Quota;
 namespace Kb4Collector.Configuration;
 
 /// <summary>Validates one source object of a file and builds its <see cref="SourceDefinition"/> (DESIGN §7).</summary>
-internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
+internal sealed partial class SourceEntryValidator(SourceConfigLoaderOptions options)
 {
     public const int MaxDescriptionLength = 1024;
     public const int MaxPollingIntervalSeconds = 86_400;
@@ -39,7 +39,7 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
         }
 
         var sourceScope = new JsonObjectScope(source, "", sink, SourceKeys.Source);
-        CheckSchemaRef(sourceScope, sink);
+        var kmsat = CheckSchemaRef(sourceScope, sink);
         CheckSourceType(sourceScope, sink);
 
         SourceDefinition? definition = null;
@@ -56,7 +56,7 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
         }
         else
         {
-            definition = ReadConfig(file, config, sourceScope, name, sink);
+            definition = ReadConfig(file, config, sourceScope, name, sink, kmsat);
         }
 
         var valid = sink.ErrorCount == errorsBefore && definition is not null;
@@ -97,7 +97,8 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
         return broken ? null : name;
     }
 
-    private static void CheckSchemaRef(JsonObjectScope sourceScope, ProblemSink sink)
+    /// <summary>Checks <c>schemaRef</c>; true for Sumo's "KnowBe4 KMSAT" schema (KB4-v2/v3: Reporting data types beside User Events).</summary>
+    private static bool CheckSchemaRef(JsonObjectScope sourceScope, ProblemSink sink)
     {
         if (!sourceScope.TryGet("schemaRef", out var schemaRef))
         {
@@ -105,12 +106,12 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
             {
                 sink.Error("schemaRef", "missing: expected \"schemaRef\": {\"type\": \"KnowBe4\"}");
             }
-            return;
+            return false;
         }
         if (schemaRef.ValueKind != JsonValueKind.Object)
         {
             sink.Error("schemaRef", $"must be an object like {{\"type\": \"KnowBe4\"}}, not {Text.Describe(schemaRef.ValueKind)}");
-            return;
+            return false;
         }
 
         var scope = new JsonObjectScope(schemaRef, "schemaRef", sink, SourceKeys.SchemaRef);
@@ -120,31 +121,32 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
             {
                 sink.Error("schemaRef.type", "missing: expected \"KnowBe4\"");
             }
-            return;
+            return false;
         }
         if (type.ValueKind != JsonValueKind.String)
         {
             sink.Error("schemaRef.type", $"must be the string \"KnowBe4\", not {Text.Describe(type.ValueKind)}");
-            return;
+            return false;
         }
 
         var value = type.GetString()!;
-        if (value == "KnowBe4")
+        if (value is "KnowBe4" or KmsatSchema)
         {
-            return;
+            return value == KmsatSchema;
         }
         if (string.Equals(value, "KnowBe4", StringComparison.OrdinalIgnoreCase))
         {
             sink.Error("schemaRef.type", $"values are case-sensitive: write \"KnowBe4\", not {Text.Quote(value)}");
         }
-        else if (string.Equals(value, "KnowBe4 KMSAT", StringComparison.OrdinalIgnoreCase))
+        else if (string.Equals(value, KmsatSchema, StringComparison.OrdinalIgnoreCase))
         {
-            sink.Error("schemaRef.type", "\"KnowBe4 KMSAT\" is Sumo's phishing-test integration (KB4-v2/v3); this collector reads User Events: use \"KnowBe4\"");
+            sink.Error("schemaRef.type", $"values are case-sensitive: write \"{KmsatSchema}\", not {Text.Quote(value)}");
         }
         else
         {
-            sink.Error("schemaRef.type", $"unsupported integration {Text.Quote(value)}; this collector handles \"KnowBe4\" only");
+            sink.Error("schemaRef.type", $"unsupported integration {Text.Quote(value)}; this collector handles \"KnowBe4\" and \"{KmsatSchema}\"");
         }
+        return false;
     }
 
     private static void CheckSourceType(JsonObjectScope sourceScope, ProblemSink sink)
@@ -173,7 +175,7 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
             : $"invalid source type {Text.Quote(value)}; Cloud-to-Cloud sources are \"Universal\"");
     }
 
-    private SourceDefinition? ReadConfig(string file, JsonElement config, JsonObjectScope sourceScope, string? name, ProblemSink sink)
+    private SourceDefinition? ReadConfig(string file, JsonElement config, JsonObjectScope sourceScope, string? name, ProblemSink sink, bool kmsatSchema)
     {
         var scope = new JsonObjectScope(config, "config", sink, SourceKeys.Config);
         var errorsBefore = sink.ErrorCount;
@@ -188,10 +190,11 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
                 + $"a pace above KnowBe4's {ApiKeyRateLimiters.RequestsPerSecond} requests/s is only for the emulator on loopback; set it back to {ApiKeyRateLimiters.RequestsPerSecond} to collect from this host");
             baseUrl = null;
         }
-        var apiKey = ReadApiKey(file, scope, sink);
+        var kmsat = kmsatSchema ? ReadKmsat(file, scope, baseUrl, sink) : RefuseKmsatKeys(scope, sink);
+        var apiKey = kmsatSchema ? kmsat.UserEventKey : ReadApiKey(file, scope, sink);
         var licensedUsers = ReadPositiveInteger(scope, "licensedUsers", sink);
         var dailyCallBudget = ReadPositiveInteger(scope, "dailyCallBudget", sink);
-        if (!scope.TryGet("licensedUsers", out _) && !scope.TryGet("dailyCallBudget", out _)
+        if (kmsat.CollectUserEvents && !scope.TryGet("licensedUsers", out _) && !scope.TryGet("dailyCallBudget", out _)
             && !scope.IsMiscased("licensedUsers") && !scope.IsMiscased("dailyCallBudget"))
         {
             sink.Warning("config.licensedUsers", $"not given: the key's daily call budget is the conservative default of {DailyBudget.DefaultDailyCallBudget} calls "
@@ -208,6 +211,7 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
         {
             return null;
         }
+        var reporting = kmsat.Reporting is { } settings ? settings with { Seats = licensedUsers } : null;
         return new SourceDefinition
         {
             Name = name,
@@ -227,6 +231,8 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
             RescanInterval = rescanInterval,
             MaxQuotaShare = maxQuotaShare,
             SourceFile = file,
+            CollectUserEvents = kmsat.CollectUserEvents,
+            Reporting = reporting,
         };
     }
 
@@ -403,22 +409,21 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
         return (fromRegion, asWritten);
     }
 
-    private Uri? ValidateBaseUrl(string text, ProblemSink sink)
+    private Uri? ValidateBaseUrl(string text, ProblemSink sink, string field = "config.baseURL", Func<KnowBe4Region, Uri>? map = null)
     {
-        const string Field = "config.baseURL";
         if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
         {
-            sink.Error(Field, $"{Text.Quote(text)} is not an absolute http(s) URL; expected one of {AcceptedHosts()}");
+            sink.Error(field, $"{Text.Quote(text)} is not an absolute http(s) URL; expected one of {AcceptedHosts()}");
             return null;
         }
         if (uri.UserInfo.Length > 0)
         {
-            sink.Error(Field, "must not contain a user name or password");
+            sink.Error(field, "must not contain a user name or password");
             return null;
         }
         if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
         {
-            sink.Error(Field, $"{Authority(uri)}: must not have a query or fragment");
+            sink.Error(field, $"{Authority(uri)}: must not have a query or fragment");
             return null;
         }
 
@@ -427,17 +432,17 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
         {
             if (uri.Scheme != Uri.UriSchemeHttps || !uri.IsDefaultPort)
             {
-                sink.Error(Field, $"a KnowBe4 host is reached over https on the default port: write https://{uri.IdnHost}");
+                sink.Error(field, $"a KnowBe4 host is reached over https on the default port: write https://{uri.IdnHost}");
                 return null;
             }
-            return options.KnowBe4HostOverride ?? KnowBe4Regions.BaseUrl(region);
+            return options.KnowBe4HostOverride ?? (map ?? KnowBe4Regions.BaseUrl)(region);
         }
 
         if (uri.IsLoopback)
         {
             if (!options.AllowLoopbackBaseUrl)
             {
-                sink.Error(Field, $"{Authority(uri)} is a loopback address, where any local user can listen and receive the API key; the daemon accepts it only with Collector:AllowLoopbackBaseUrl=true (the emulator, tests)");
+                sink.Error(field, $"{Authority(uri)} is a loopback address, where any local user can listen and receive the API key; the daemon accepts it only with Collector:AllowLoopbackBaseUrl=true (the emulator, tests)");
                 return null;
             }
             return WithTrailingSlash(uri);
@@ -446,12 +451,12 @@ internal sealed class SourceEntryValidator(SourceConfigLoaderOptions options)
         {
             if (uri.Scheme == Uri.UriSchemeHttp)
             {
-                sink.Warning(Field, $"{Authority(uri)} uses plain http: the API key travels unencrypted");
+                sink.Warning(field, $"{Authority(uri)} uses plain http: the API key travels unencrypted");
             }
             return WithTrailingSlash(uri);
         }
 
-        sink.Error(Field, $"not a KnowBe4 host ({Authority(uri)}); expected one of {AcceptedHosts()}. Loopback http(s) is accepted for the emulator; any other host needs Collector:AllowAnyBaseUrl=true (validate --allow-any-base-url)");
+        sink.Error(field, $"not a KnowBe4 host ({Authority(uri)}); expected one of {AcceptedHosts()}. Loopback http(s) is accepted for the emulator; any other host needs Collector:AllowAnyBaseUrl=true (validate --allow-any-base-url)");
         return null;
     }
 

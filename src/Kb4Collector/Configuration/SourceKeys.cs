@@ -71,7 +71,7 @@ public static class SourceKeys
     /// <summary>Keys of <c>schemaRef</c>.</summary>
     public static IReadOnlyList<SourceKey> SchemaRef { get; } =
     [
-        new("type", KeyOrigin.Sumo, "\"KnowBe4\""),
+        new("type", KeyOrigin.Sumo, "\"KnowBe4\" (User Events), or \"KnowBe4 KMSAT\" (Reporting data types beside User Events, Sumo's KB4-v2/v3)"),
         new("version", KeyOrigin.Sumo, "accepted and ignored"),
     ];
 
@@ -92,6 +92,19 @@ public static class SourceKeys
         new("backdateHorizon", KeyOrigin.Collector, "how far back new (backdated) events are looked for, a duration (default 7d)"),
         new("rescanInterval", KeyOrigin.Collector, "how often each tracked day is read again in full, a duration (default 1h)"),
         new("maxQuotaShare", KeyOrigin.Collector, "the share of the key's daily calls the collector may spend (default 0.5)"),
+        new("dataTypes", KeyOrigin.Sumo, "KnowBe4 KMSAT (KB4-v2): the data types, of phishingTests, trainingEnrollments, userRiskScores, externalEvents; all on apiKey"),
+        new("phishingPollInterval", KeyOrigin.Sumo, "KnowBe4 KMSAT: hours between phishing test polls, 1 to 24 (default 1), or a duration like \"10s\""),
+        new("collectPhishingTests", KeyOrigin.Sumo, "KnowBe4 KMSAT (KB4-v3): collect phishing test recipient results (default true)"),
+        new("collectExternalEvents", KeyOrigin.Sumo, "KnowBe4 KMSAT (KB4-v3): collect User Events on apiKeyEvent (default false)"),
+        new("apiKeyPhishing", KeyOrigin.Sumo, "KnowBe4 KMSAT (KB4-v3): the Reporting API key, or env:NAME / file:/path"),
+        new("apiKeyEvent", KeyOrigin.Sumo, "KnowBe4 KMSAT (KB4-v3): the User Event API key, or env:NAME / file:/path"),
+        new("collectTrainingEnrollments", KeyOrigin.Collector, "KnowBe4 KMSAT: collect training enrollments (default false)"),
+        new("collectUserRiskScores", KeyOrigin.Collector, "KnowBe4 KMSAT: collect each user's risk score once a UTC day (default false)"),
+        new("trainingPollInterval", KeyOrigin.Collector, "KnowBe4 KMSAT: hours (1 to 24) or a duration between enrollment polls (default 6h)"),
+        new("riskScorePollInterval", KeyOrigin.Collector, "KnowBe4 KMSAT: hours (1 to 24) or a duration between risk score polls (default 24h; one snapshot a UTC day)"),
+        new("phishingQuietPeriod", KeyOrigin.Collector, "KnowBe4 KMSAT: a closed test whose results have not changed for this long is no longer read (default 14d)"),
+        new("reportingBaseURL", KeyOrigin.Collector, "KnowBe4 KMSAT: the Reporting API host (default: the region's https://{region}.api.knowbe4.com)"),
+        new("reportingDailyCallBudget", KeyOrigin.Collector, "KnowBe4 KMSAT: the Reporting key's daily budget (default 1,000 + licensedUsers, or + the account's seats)"),
         .. ExportKeys,
     ];
 }

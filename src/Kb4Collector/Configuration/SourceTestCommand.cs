@@ -42,9 +42,20 @@ public static class SourceTestCommand
         var failed = 0;
         foreach (var source in result.Sources)
         {
-            var outcome = await TestAsync(source, limiters, cancellationToken);
-            failed += outcome.Succeeded ? 0 : 1;
-            await output.WriteLineAsync(outcome.Line.AsMemory(), cancellationToken);
+            var outcomes = new List<SourceTestOutcome>();
+            if (source.CollectUserEvents)
+            {
+                outcomes.Add(await TestAsync(source, limiters, cancellationToken));
+            }
+            foreach (var dataType in source.Reporting?.DataTypes ?? [])
+            {
+                outcomes.Add(await TestReportingAsync(source, dataType, cancellationToken));
+            }
+            failed += outcomes.All(outcome => outcome.Succeeded) ? 0 : 1;
+            foreach (var outcome in outcomes)
+            {
+                await output.WriteLineAsync(outcome.Line.AsMemory(), cancellationToken);
+            }
         }
 
         var errors = result.Problems.Count(problem => problem.IsError);
@@ -89,6 +100,35 @@ public static class SourceTestCommand
         {
             var classification = FailureClassifier.Classify(failure, everAuthenticated: false);
             var kind = classification.ErrorClass?.ToString() ?? "DailyQuotaSpent";
+            return new(false, $"failed: source {name}: {kind}: {classification.Reason}");
+        }
+    }
+
+    /// <summary>One cheap authenticated Reporting call for a data type: the first page of its list endpoint.</summary>
+    private static async Task<SourceTestOutcome> TestReportingAsync(SourceDefinition source, ReportingDataType dataType, CancellationToken cancellationToken)
+    {
+        var settings = source.Reporting!;
+        var name = Text.Quote(source.Name) + " " + ReportingDataTypes.Name(dataType);
+        var (path, what) = dataType switch
+        {
+            ReportingDataType.PhishingTests => ("/v1/phishing/security_tests", "phishing tests"),
+            ReportingDataType.TrainingEnrollments => ("/v1/training/enrollments", "enrollments"),
+            _ => ("/v1/users", "users"),
+        };
+        using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All, ConnectTimeout = TimeSpan.FromSeconds(15), AllowAutoRedirect = false })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        var client = new Reporting.ReportingClient(http, settings.BaseUrl, settings.ApiKey);
+        try
+        {
+            var page = await client.ListPageAsync(path, "GET " + path, 1, null, cancellationToken);
+            return new(true, string.Create(CultureInfo.InvariantCulture, $"ok: source {name}: authenticated to the Reporting API at {settings.BaseUrl.AbsoluteUri} ({page.Count:N0} {what} on the first page)"));
+        }
+        catch (KnowBe4ApiException failure)
+        {
+            var classification = FailureClassifier.Classify(failure, everAuthenticated: false);
+            var kind = classification.ErrorClass?.ToString() ?? "LimitReached";
             return new(false, $"failed: source {name}: {kind}: {classification.Reason}");
         }
     }

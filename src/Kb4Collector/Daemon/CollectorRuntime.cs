@@ -3,6 +3,7 @@ using Kb4Collector.Collection;
 using Kb4Collector.Configuration;
 using Kb4Collector.Health;
 using Kb4Collector.Lifecycle;
+using Kb4Collector.Reporting;
 using Kb4Collector.Storage;
 using Kb4Collector.Sharding;
 using Microsoft.Extensions.Hosting;
@@ -30,6 +31,7 @@ public sealed class CollectorRuntime : BackgroundService
     private readonly ILogger<CollectorRuntime> _logger;
     private readonly ConcurrentDictionary<string, RunningSource> _sources = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SourceDefinition> _elsewhere = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RunningDataType> _dataTypes = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _firstLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -71,16 +73,26 @@ public sealed class CollectorRuntime : BackgroundService
     public string? StorageProblem => _services.Database.Problem;
 
     public IReadOnlyList<SourceView> Sources() =>
-        [.. _sources.Values.OrderBy(source => source.Definition.Name, StringComparer.OrdinalIgnoreCase).Select(View)];
+        [.. _sources.Values.Select(View).Concat(ReportingOnlyViews()).OrderBy(view => view.Definition.Name, StringComparer.OrdinalIgnoreCase)];
 
-    public SourceView? Find(string id) => _sources.TryGetValue(id, out var source) ? View(source) : null;
+    public SourceView? Find(string id) =>
+        _sources.TryGetValue(id, out var source) ? View(source) : ReportingOnlyViews().FirstOrDefault(view => view.Definition.Id == id);
 
     /// <summary>Queues a restart on the source's own loop; false when no such source runs.</summary>
     public bool RequestRestart(string id)
     {
+        var dataTypes = DataTypesOf(id);
+        foreach (var dataType in dataTypes)
+        {
+            dataType.Supervisor.RequestRestart();
+        }
         if (!_sources.TryGetValue(id, out var source))
         {
-            return false;
+            if (dataTypes.Count > 0)
+            {
+                _watcher.RequestReload();
+            }
+            return dataTypes.Count > 0;
         }
         source.Supervisor.RequestRestart();
         // A key kept in a file or the environment may have been fixed without the source file changing: read again.
@@ -142,7 +154,11 @@ public sealed class CollectorRuntime : BackgroundService
             source.Pipeline.Collector.StopAfterCurrentBatch();
             source.Supervisor.RequestShutdown();
         }
-        var running = Task.WhenAll(_sources.Values.Select(source => source.Run));
+        foreach (var dataType in _dataTypes.Values)
+        {
+            dataType.Supervisor.RequestShutdown();
+        }
+        var running = Task.WhenAll(_sources.Values.Select(source => source.Run).Concat(_dataTypes.Values.Select(dataType => dataType.Run)));
         try
         {
             await running.WaitAsync(GracefulStopTimeout, _services.TimeProvider, cancellationToken);
@@ -240,6 +256,19 @@ public sealed class CollectorRuntime : BackgroundService
 
     private void Start(SourceDefinition definition)
     {
+        StartReporting(definition);
+        if (definition.CollectUserEvents)
+        {
+            StartUserEvents(definition);
+        }
+        else
+        {
+            Log.SourceStarted(_logger, definition.Name, definition.Id);
+        }
+    }
+
+    private void StartUserEvents(SourceDefinition definition)
+    {
         var configured = _registry.Sources.Select(source => source.Id).Append(definition.Id).ToHashSet(StringComparer.Ordinal);
         if (new CheckpointStore(_services.Database).AdoptRenamed(definition.Id, definition.QueryFingerprint, definition.ApiKeyFingerprint, configured) is { } previousId)
         {
@@ -262,9 +291,18 @@ public sealed class CollectorRuntime : BackgroundService
 
     private void Update(SourceUpdate update)
     {
+        UpdateReporting(update.Current);
+        if (!update.Current.CollectUserEvents)
+        {
+            if (_sources.ContainsKey(update.Current.Id))
+            {
+                RemoveUserEvents(update.Previous);
+            }
+            return;
+        }
         if (!_sources.TryGetValue(update.Current.Id, out var source))
         {
-            Start(update.Current);
+            StartUserEvents(update.Current);
             return;
         }
         var pipeline = CreatePipeline(update.Current);
@@ -277,6 +315,10 @@ public sealed class CollectorRuntime : BackgroundService
 
     private void Remove(SourceDefinition definition, SourceDefinition? renamedTo)
     {
+        foreach (var dataType in DataTypesOf(definition.Id))
+        {
+            StopDataType(dataType, deleteState: renamedTo is null);
+        }
         if (!_sources.TryGetValue(definition.Id, out var source))
         {
             if (renamedTo is not null)
@@ -350,6 +392,125 @@ public sealed class CollectorRuntime : BackgroundService
         }
     }
 
+    /// <summary>A source that no longer collects User Events (its Reporting data types go on): its User Event loop stops and its state goes.</summary>
+    private void RemoveUserEvents(SourceDefinition definition)
+    {
+        if (!_sources.TryGetValue(definition.Id, out var source))
+        {
+            return;
+        }
+        source.Pipeline.Collector.StopAfterCurrentBatch();
+        source.Supervisor.RequestDelete();
+        _ = source.Run.ContinueWith(
+            _ =>
+            {
+                source.Pipeline.Collector.DeleteState();
+                _sources.TryRemove(new KeyValuePair<string, RunningSource>(definition.Id, source));
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default);
+    }
+
+    // ---- Reporting data types: one supervisor each (own state, checkpoint, health resource and schedule) ----
+
+    private List<RunningDataType> DataTypesOf(string sourceId) =>
+        [.. _dataTypes.Values.Where(dataType => dataType.Pipeline.Source.Id == sourceId)];
+
+    private void StartReporting(SourceDefinition definition)
+    {
+        foreach (var type in definition.Reporting?.DataTypes ?? [])
+        {
+            StartDataType(definition, type);
+        }
+    }
+
+    private void StartDataType(SourceDefinition definition, ReportingDataType type)
+    {
+        var pipeline = new ReportingPipeline(definition, type, _services, _options.Name);
+        var supervisor = new SourceSupervisor(
+            new SourceIdentity(pipeline.Id, pipeline.Name),
+            Guarded(pipeline.Work),
+            _services.Database,
+            _health,
+            new SupervisorOptions { CollectorName = _options.Name, QuotaWindowFromRetryAfter = true },
+            _services.TimeProvider,
+            _services.LoggerFactory.CreateLogger<SourceSupervisor>());
+        var running = new RunningDataType(pipeline, supervisor);
+        _dataTypes[pipeline.Id] = running;
+        running.Run = Task.Run(() => supervisor.RunAsync(_abort.Token));
+    }
+
+    private void UpdateReporting(SourceDefinition definition)
+    {
+        var wanted = definition.Reporting?.DataTypes ?? [];
+        foreach (var running in DataTypesOf(definition.Id))
+        {
+            if (!wanted.Contains(running.Pipeline.DataType))
+            {
+                StopDataType(running, deleteState: true);
+                continue;
+            }
+            var pipeline = new ReportingPipeline(definition, running.Pipeline.DataType, _services, _options.Name);
+            running.Pipeline = pipeline;
+            running.Supervisor.NotifyConfigUpdated(Guarded(pipeline.Work));
+        }
+        foreach (var type in wanted.Where(type => !_dataTypes.ContainsKey(ReportingPipeline.IdFor(definition.Id, type))))
+        {
+            StartDataType(definition, type);
+        }
+    }
+
+    private void StopDataType(RunningDataType running, bool deleteState)
+    {
+        running.Supervisor.RequestDelete();
+        _ = running.Run.ContinueWith(
+            _ =>
+            {
+                if (deleteState)
+                {
+                    running.Pipeline.DeleteState();
+                }
+                _dataTypes.TryRemove(new KeyValuePair<string, RunningDataType>(running.Pipeline.Id, running));
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default);
+    }
+
+    private List<DataTypeView> DataTypeViews(string sourceId) =>
+        [.. DataTypesOf(sourceId).OrderBy(running => running.Pipeline.DataType).Select(running => new DataTypeView(
+            running.Pipeline.Id,
+            running.Pipeline.Name,
+            ReportingDataTypes.Name(running.Pipeline.DataType),
+            running.Supervisor.Status,
+            running.Pipeline.ReadCheckpoint(),
+            running.Pipeline.Quota(),
+            running.Pipeline.PollInterval))];
+
+    /// <summary>Sources that collect only Reporting data types: shown with their first data type's state and the key's Reporting quota.</summary>
+    private IEnumerable<SourceView> ReportingOnlyViews()
+    {
+        foreach (var group in _dataTypes.Values.GroupBy(running => running.Pipeline.Source.Id).Where(group => !_sources.ContainsKey(group.Key)))
+        {
+            var views = DataTypeViews(group.Key);
+            if (views.Count == 0)
+            {
+                continue;
+            }
+            var definition = group.First().Pipeline.Source;
+            var quota = views[0].Quota;
+            var day = DateOnly.FromDateTime((quota.WindowStart ?? _services.TimeProvider.GetUtcNow()).UtcDateTime);
+            yield return new SourceView(
+                definition,
+                views[0].Status,
+                Checkpoint: null,
+                new Quota.QuotaStatus(day, quota.Used, quota.Budget, quota.Budget - quota.Scheduled, Math.Max(0, quota.Scheduled - quota.Used), Math.Max(0, quota.Budget - quota.Used)),
+                _services.Sink.DeadLetters.Count(views[0].Id),
+                DataTypes: views);
+        }
+    }
+
     private SourcePipeline CreatePipeline(SourceDefinition definition) =>
         new(definition, _services, _options.Name, () => _sources.Values.Count(other => other.Definition.ApiKeyFingerprint == definition.ApiKeyFingerprint));
 
@@ -365,7 +526,8 @@ public sealed class CollectorRuntime : BackgroundService
             EventsDeliveredToday: checkpoint?.DeliveredToday,
             CheckpointPosition: checkpoint is null ? null : Position(checkpoint),
             BackdatedFoundLate: checkpoint?.FoundLate,
-            Plan: source.Pipeline.Plan);
+            Plan: source.Pipeline.Plan,
+            DataTypes: DataTypeViews(source.Definition.Id));
     }
 
     /// <summary>Where the cursor stands, in a line: the tracked days and how many of them a read has proven.</summary>
@@ -382,6 +544,15 @@ public sealed class CollectorRuntime : BackgroundService
         var proven = checkpoint.Days.Count(day => day.Proven);
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{checkpoint.Days[0].Day:yyyy-MM-dd} to {checkpoint.Days[^1].Day:yyyy-MM-dd}: {checkpoint.Days.Count} days, {checkpoint.Days.Sum(day => day.VerifiedTotal ?? 0):N0} events, {proven} proven");
+    }
+
+    private sealed class RunningDataType(ReportingPipeline pipeline, SourceSupervisor supervisor)
+    {
+        public ReportingPipeline Pipeline { get; set; } = pipeline;
+
+        public SourceSupervisor Supervisor { get; } = supervisor;
+
+        public Task Run { get; set; } = Task.CompletedTask;
     }
 
     private sealed class RunningSource(SourceDefinition definition, SourcePipeline pipeline, SourceSupervisor supervisor)

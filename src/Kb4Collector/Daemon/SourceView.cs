@@ -19,4 +19,15 @@ public sealed record SourceView(
     string? NextPollReason = null,
     string? CheckpointPosition = null,
     long? BackdatedFoundLate = null,
-    CollectionPlan? Plan = null);
+    CollectionPlan? Plan = null,
+    IReadOnlyList<DataTypeView>? DataTypes = null);
+
+/// <summary>One Reporting data type of a source: its own supervisor, checkpoint, schedule and the key's Reporting quota.</summary>
+public sealed record DataTypeView(
+    string Id,
+    string Name,
+    string DataType,
+    SourceStatus Status,
+    Reporting.ReportingCheckpointView Checkpoint,
+    Reporting.ReportingQuotaStatus Quota,
+    TimeSpan PollInterval);

@@ -48,7 +48,7 @@ public static class DemoRunner
         {
             await using var emulator = await KnowBe4Emulator.StartAsync(new EmulatorOptions { Scenario = DemoScenario.Emulator, Url = "http://127.0.0.1:0" }, cancellationToken);
             await using var receiver = await DemoReceiver.StartAsync(paths.EventsFile, cancellationToken);
-            await File.WriteAllTextAsync(paths.SourceFile, DemoScenario.SourceFile(emulator.BaseUrl, emulator.ApiKey), cancellationToken);
+            await File.WriteAllTextAsync(paths.SourceFile, DemoScenario.SourceFile(emulator.BaseUrl, emulator.ApiKey, emulator.ReportingApiKey), cancellationToken);
             await using var log = new StreamWriter(paths.DaemonLog, append: false);
             var (app, preferredPortFree) = await StartDaemonAsync(paths, receiver.Url, log, cancellationToken);
             await using (app)
@@ -233,7 +233,7 @@ public static class DemoRunner
                 _token,
                 paths);
             await DemoSummary.WriteAsync(console, report);
-            return comparison.Complete ? ExitCodes.Success : ExitCodes.Failure;
+            return comparison.Complete && file.ReportingRepeats == 0 ? ExitCodes.Success : ExitCodes.Failure;
         }
 
         private async Task CollectAsync(PeriodicTimer ticks, CancellationToken cancellationToken)

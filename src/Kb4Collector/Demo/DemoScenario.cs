@@ -47,16 +47,31 @@ public static class DemoScenario
         },
         // KnowBe4's own limits: 4 requests/s and 10 calls per seat per day.
         Limits = new EmulatorLimits { RequestsPerSecond = 4, CallsPerSeatPerDay = 10 },
+        // Phishing tests on a demo's time scale: one starts every 30 s and tracks results for 40 s, so recipients open,
+        // click and report while the demo runs (the Reporting API's own limits stay on).
+        Reporting = new EmulatorReporting
+        {
+            PhishingTestEvery = TimeSpan.FromSeconds(30),
+            PhishingTestDuration = TimeSpan.FromSeconds(40),
+            RecipientsPerTest = 25,
+            History = TimeSpan.FromSeconds(45),
+        },
         Seed = 6,
     };
 
-    /// <summary>The source file in Sumo's JSON format. It holds the emulator's generated demo key: never print it.</summary>
-    public static string SourceFile(Uri emulatorBaseUrl, string demoKey) => new JsonObject
+    /// <summary>How often the demo's source polls phishing results (Sumo's minimum is an hour; accepted with a warning).</summary>
+    public const string PhishingPollInterval = "3s";
+
+    /// <summary>
+    /// The source file in Sumo's KB4-v3 JSON format ("KnowBe4 KMSAT": external events and phishing tests, each on its own
+    /// key). It holds the emulator's generated demo keys: never print it.
+    /// </summary>
+    public static string SourceFile(Uri emulatorBaseUrl, string demoKey, string reportingKey) => new JsonObject
     {
         ["api.version"] = "v1",
         ["source"] = new JsonObject
         {
-            ["schemaRef"] = new JsonObject { ["type"] = "KnowBe4" },
+            ["schemaRef"] = new JsonObject { ["type"] = "KnowBe4 KMSAT" },
             ["sourceType"] = "Universal",
             ["config"] = new JsonObject
             {
@@ -65,7 +80,11 @@ public static class DemoScenario
                 ["category"] = SourceCategory,
                 ["fields"] = new JsonObject { ["environment"] = "demo" },
                 ["baseURL"] = emulatorBaseUrl.AbsoluteUri,
-                ["apiKey"] = demoKey,
+                ["collectExternalEvents"] = true,
+                ["apiKeyEvent"] = demoKey,
+                ["collectPhishingTests"] = true,
+                ["apiKeyPhishing"] = reportingKey,
+                ["phishingPollInterval"] = PhishingPollInterval,
                 ["licensedUsers"] = Seats,
                 ["pollingInterval"] = (int)PollingInterval.TotalSeconds,
                 ["initialLookback"] = InitialLookback,

@@ -118,6 +118,8 @@ public static class EmulatorCommand
             $"Base URL: {emulator.BaseUrl}",
             // A key the user gave is never echoed; a generated demo key is what the user needs to call the emulator.
             $"API key: {(firstKey.Generated ? firstKey.Secret : DemoKey.Mask + (settings.ApiKey is null ? " (from the scenario file)" : " (the key given with --api-key)"))}",
+            // The Reporting API (/v1/...) has keys of its own; a scenario's given keys are not echoed either.
+            $"Reporting API key: {(scenario.Accounts[0].ReportingApiKeys is { Count: > 0 } ? DemoKey.Mask + " (from the scenario file)" : emulator.ReportingApiKey)}",
         };
         foreach (var account in accounts)
         {

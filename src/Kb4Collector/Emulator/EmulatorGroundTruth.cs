@@ -54,6 +54,18 @@ public sealed class EmulatorGroundTruth
     /// <summary>401/403/500 answers for a missing, unknown or revoked key.</summary>
     public long UnauthorizedServed => _state.SnapshotUnauthorized();
 
+    /// <summary>Every version of every phishing recipient row and training enrollment up to now (Reporting API), optionally for one account.</summary>
+    public IReadOnlyList<ReportingRecordVersion> ReportingVersions(string? account = null) => _state.SnapshotReportingVersions(account);
+
+    /// <summary>Each active user's row as <c>GET /v1/users</c> lists it on <paramref name="day"/> (the daily risk snapshot).</summary>
+    public IReadOnlyList<ReportingRecordVersion> RiskSnapshots(DateOnly day, string? account = null) => _state.SnapshotRiskSnapshots(account, day);
+
+    /// <summary>The phishing tests whose tracking ended before <paramref name="before"/>.</summary>
+    public IReadOnlyList<long> ClosedTests(DateTimeOffset before, string? account = null) => _state.SnapshotClosedTests(account, before);
+
+    /// <summary>Reporting API calls answered and refused (per second, burst, daily) and 503 maintenance answers served.</summary>
+    public ReportingCallCounts ReportingCalls => _state.SnapshotReportingCalls();
+
     /// <summary>How often each scripted fault kind hit a request.</summary>
     public IReadOnlyDictionary<EmulatorFaultKind, long> FaultsServed => _state.SnapshotFaultsServed();
 }

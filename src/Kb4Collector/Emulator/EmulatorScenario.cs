@@ -14,6 +14,9 @@ public sealed record EmulatorScenario
     public EmulatorBacklog Backlog { get; init; } = new();
     public EmulatorArrivals Arrivals { get; init; } = new();
     public EmulatorLimits Limits { get; init; } = new();
+
+    /// <summary>The Reporting API's data and limits (<c>/v1/...</c>).</summary>
+    public EmulatorReporting Reporting { get; init; } = new();
     public IReadOnlyList<EmulatorFault> Faults { get; init; } = [];
 
     /// <summary>Scripted creations and deletions at given instants (see <see cref="EmulatorBurst"/>).</summary>
@@ -89,6 +92,10 @@ public sealed record EmulatorScenario
         {
             yield return ("accounts", "must list at least one account");
             yield break;
+        }
+        foreach (var problem in (Reporting ?? new EmulatorReporting()).Problems())
+        {
+            yield return problem;
         }
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var keys = new HashSet<string>(StringComparer.Ordinal);
@@ -266,6 +273,9 @@ public sealed record EmulatorAccountSpec
     public string Name { get; init; } = "Demo Account";
     public IReadOnlyList<string> ApiKeys { get; init; } = [];
     public int Seats { get; init; } = 100;
+
+    /// <summary>Reporting API keys (Bearer tokens for <c>/v1/...</c>); one is generated from the seed when empty.</summary>
+    public IReadOnlyList<string> ReportingApiKeys { get; init; } = [];
 
     /// <summary>The KnowBe4 account id; derived from the seed when absent.</summary>
     public long? AccountId { get; init; }

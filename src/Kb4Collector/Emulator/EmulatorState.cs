@@ -63,6 +63,7 @@ internal sealed partial class EmulatorState
             ScheduleBurstLocked(burst);
         }
         _scanDeletions.AddRange(scenario.ScanDeletions ?? []);
+        InitializeReporting();
         if (_arrivalsPerMinute > 0)
         {
             _nextArrival = ScenarioStart + Gap(_arrivalsPerMinute);

@@ -27,6 +27,7 @@ public sealed class KnowBe4Emulator : IAsyncDisposable
         GroundTruth = new EmulatorGroundTruth(state);
         var first = state.Accounts[0].Keys[0];
         ApiKey = first.Secret;
+        ReportingApiKey = state.ReportingKeys(state.Accounts[0])[0];
     }
 
     /// <summary>Base URL of the API (like <c>https://api.events.knowbe4.com/</c>), e.g. <c>http://127.0.0.1:41234/</c>.</summary>
@@ -34,6 +35,9 @@ public sealed class KnowBe4Emulator : IAsyncDisposable
 
     /// <summary>The first account's first key (the Bearer token to use).</summary>
     public string ApiKey { get; }
+
+    /// <summary>The first account's first Reporting API key (<c>/v1/...</c>); User Event keys are refused there, and the other way round.</summary>
+    public string ReportingApiKey { get; }
 
     public IReadOnlyList<EmulatorAccount> Accounts => _state.SnapshotAccounts();
 
@@ -78,6 +82,7 @@ public sealed class KnowBe4Emulator : IAsyncDisposable
 
         var app = builder.Build();
         new GroundTruthEndpoints(state).Map(app);
+        new ReportingApi(state, stopping.Token).Map(app);
         new EmulatorApi(state, stopping.Token).Map(app);
         try
         {

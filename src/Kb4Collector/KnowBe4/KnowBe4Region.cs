@@ -56,6 +56,9 @@ public static class KnowBe4Regions
         _ => throw new ArgumentOutOfRangeException(nameof(region), region, "Unknown KnowBe4 region."),
     };
 
+    /// <summary>The region's Reporting API base URL (<c>https://us.api.knowbe4.com/</c>, …): a different host, key and limits from the User Event API.</summary>
+    public static Uri ReportingBaseUrl(KnowBe4Region region) => new($"https://{region.ToString().ToLowerInvariant()}.api.knowbe4.com/");
+
     /// <summary>Parses "us", "EU", "Ca"... (case-insensitive, surrounding blanks ignored).</summary>
     public static bool TryParse(string? value, out KnowBe4Region region)
     {

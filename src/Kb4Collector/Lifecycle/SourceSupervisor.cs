@@ -301,7 +301,7 @@ public sealed class SourceSupervisor
     private void WaitForQuotaReset(FailureClassification classification, DateTimeOffset now)
     {
         var reset = RetrySchedule.NextQuotaReset(now, _options.QuotaResetTimeOfDayUtc);
-        var resumeAt = classification.RetryAfter is { } retryAfter && now + retryAfter > reset ? now + retryAfter : reset;
+        var resumeAt = classification.RetryAfter is { } retryAfter && (now + retryAfter > reset || _options.QuotaWindowFromRetryAfter) ? now + retryAfter : reset;
         if (_record.RetryWindowEndsAt is { } windowEndsAt)
         {
             _record.RetryWindowEndsAt = windowEndsAt + (resumeAt - now);

@@ -15,4 +15,10 @@ public sealed record SupervisorOptions
 
     /// <summary>When the KnowBe4 daily quota resets, as a UTC time of day; UTC midnight when null.</summary>
     public TimeSpan? QuotaResetTimeOfDayUtc { get; init; }
+
+    /// <summary>
+    /// The quota's windows start at the first request (KnowBe4's Reporting API), not at a time of day: a quota wait
+    /// lasts exactly the failure's Retry-After when it gives one.
+    /// </summary>
+    public bool QuotaWindowFromRetryAfter { get; init; }
 }

@@ -118,7 +118,7 @@ public sealed class SumoDropInTests : IDisposable
     [Fact]
     public void AnUnknownKeyFarFromAnyKnownOneWarnsWithoutASuggestion()
     {
-        var result = LoadSingle(SourceJson.Source(SourceJson.Config().With("phishingPollInterval", 24)));
+        var result = LoadSingle(SourceJson.Source(SourceJson.Config().With("zzzTopic", 24)));
 
         var problem = Assert.Single(result.Problems);
         Assert.Equal("unknown key; ignored", problem.Message);
@@ -225,14 +225,23 @@ public sealed class SumoDropInTests : IDisposable
     }
 
     [Theory]
-    [InlineData("v2-knowbe4-kmsat.json")]
-    [InlineData("v3-knowbe4-kmsat.json")]
-    public void TheKmsatSchemaExamplesAreRefusedClearly(string example)
+    [InlineData("v2-knowbe4-kmsat.json", false)]
+    [InlineData("v3-knowbe4-kmsat.json", true)]
+    public void TheKmsatSchemaExamplesValidateOnceSumosMaskedKeysArePutBack(string example, bool userEvents)
     {
-        var result = _loader.Load(Path.Combine(ExamplesFolder, example));
+        var file = Path.Combine(ExamplesFolder, example);
+        var unchanged = _loader.Load(file);
+        Assert.All(unchanged.Problems.Where(problem => problem.IsError), problem => Assert.Contains("put the real key back", problem.Message, StringComparison.Ordinal));
 
-        Assert.Contains(result.Problems, problem => problem.IsError && problem.Field == "schemaRef.type" && problem.Message.Contains("KnowBe4 KMSAT", StringComparison.Ordinal));
-        Assert.Empty(result.Sources);
+        var withKey = _folder.Write(example, File.ReadAllText(file).Replace("************", SourceJson.TestKey, StringComparison.Ordinal));
+        var result = _loader.Load(withKey);
+
+        Assert.DoesNotContain(result.Problems, problem => problem.IsError);
+        var source = Assert.Single(result.Sources);
+        Assert.Equal(userEvents, source.CollectUserEvents);
+        Assert.Equal([ReportingDataType.PhishingTests], source.Reporting!.DataTypes);
+        Assert.Equal(new Uri("https://us.api.knowbe4.com/"), source.Reporting.BaseUrl);
+        Assert.Equal(TimeSpan.FromHours(userEvents ? 24 : 1), source.Reporting.PhishingPollInterval);
     }
 
     private static async Task<(int ExitCode, string Output, string Error)> ValidateAsync(string path)

@@ -869,11 +869,16 @@ internal sealed class EndToEndLogSink : IAsyncDisposable
         {
             var isId = reader.ValueTextEquals("id"u8);
             reader.Read();
-            if (isId)
+            if (isId && reader.TokenType == JsonTokenType.String)
             {
                 return reader.GetString()!;
             }
             reader.Skip();
+        }
+        // A Reporting record (issue 10) carries its key in its "_kb4" envelope, not in a string "id".
+        if (line.AsSpan().IndexOf("\"_kb4\":"u8) >= 0)
+        {
+            return "";
         }
         throw new InvalidDataException("A delivered line has no id: " + Encoding.UTF8.GetString(line));
     }

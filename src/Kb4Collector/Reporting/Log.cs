@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace Kb4Collector.Reporting;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Source {DataType}: {Created} new and {Updated} changed records delivered, {Calls} Reporting calls; next poll in {NextPoll}")]
+    public static partial void PollSummary(ILogger logger, string dataType, int created, int updated, int calls, string nextPoll);
+
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Information, Message = "Source {DataType}: the Reporting burst limit ({PerBurst} calls a minute) is reached; the pass resumes in {Wait}")]
+    public static partial void BurstPause(ILogger logger, string dataType, int perBurst, string wait);
+
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "Source {DataType}: KnowBe4 answered 429 on {Endpoint}; the data type is parked until {Until} ({Limit} window)")]
+    public static partial void Parked(ILogger logger, string dataType, string endpoint, DateTimeOffset until, ReportingLimit limit);
+
+    [LoggerMessage(EventId = 9004, Level = LogLevel.Information, Message = "Source {DataType}: phishing test {PstId} is closed and quiet since {QuietSince}; its recipients are no longer read")]
+    public static partial void TestRetired(ILogger logger, string dataType, string pstId, DateTimeOffset quietSince);
+
+    [LoggerMessage(EventId = 9005, Level = LogLevel.Information, Message = "Source {DataType}: the Reporting key's daily budget is {Budget} calls ({Seats} seats)")]
+    public static partial void BudgetSet(ILogger logger, string dataType, int budget, int seats);
+
+    [LoggerMessage(EventId = 9006, Level = LogLevel.Warning, Message = "Source {DataType}: the sink refused {Count} records one by one; they are kept as dead letters")]
+    public static partial void DeadLettered(ILogger logger, string dataType, int count);
+
+    [LoggerMessage(EventId = 9007, Level = LogLevel.Information, Message = "Source {DataType}: retrying {Endpoint} after {Failure} (attempt {Attempt})")]
+    public static partial void Retrying(ILogger logger, string dataType, string endpoint, string failure, int attempt);
+}

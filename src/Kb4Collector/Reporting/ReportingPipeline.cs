@@ -1,0 +1,564 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Kb4Collector.Collection;
+using Kb4Collector.Configuration;
+using Kb4Collector.Delivery;
+using Kb4Collector.KnowBe4;
+using Kb4Collector.Lifecycle;
+using Kb4Collector.Quota;
+using Microsoft.Extensions.Logging;
+
+namespace Kb4Collector.Reporting;
+
+/// <summary>
+/// One Reporting data type of a source, wired: the Reporting client behind the key's <see cref="ReportingGate"/>, change
+/// detection by content fingerprint per record key, the <c>_kb4</c> envelope, and delivery to the sink with the
+/// fingerprints and checkpoint committed per accepted batch. <see cref="Work"/> is what its own supervisor runs.
+/// </summary>
+public sealed class ReportingPipeline
+{
+    public const string ChangeCreated = "created";
+    public const string ChangeUpdated = "updated";
+    public const string ChangeSnapshot = "snapshot";
+
+    private const string AccountTemplate = "GET /v1/account";
+    private const string TestsTemplate = "GET /v1/phishing/security_tests";
+    private const string RecipientsTemplate = "GET /v1/phishing/security_tests/{pst_id}/recipients";
+    private const string EnrollmentsTemplate = "GET /v1/training/enrollments";
+    private const string UsersTemplate = "GET /v1/users";
+
+    /// <summary>A per-second wait this short is slept; a longer one (the burst window) ends the poll and comes back.</summary>
+    private static readonly TimeSpan LongestInPollWait = TimeSpan.FromSeconds(2);
+
+    private readonly SourceDefinition _source;
+    private readonly ReportingSettings _settings;
+    private readonly CollectionServices _services;
+    private readonly ReportingClient _client;
+    private readonly ReportingStore _store;
+    private readonly SinkTarget _target;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly List<ReportingTestDocument> _changedTests = [];
+    private bool _budgetKnown;
+    private int _calls;
+
+    public ReportingPipeline(SourceDefinition source, ReportingDataType dataType, CollectionServices services, string collectorName)
+    {
+        _source = source;
+        _settings = source.Reporting ?? throw new ArgumentException("The source has no Reporting settings.", nameof(source));
+        DataType = dataType;
+        _services = services;
+        _time = services.TimeProvider;
+        _logger = services.LoggerFactory.CreateLogger<ReportingPipeline>();
+        var http = new HttpClient(services.KnowBe4Handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        _client = new ReportingClient(http, _settings.BaseUrl, _settings.ApiKey);
+        _store = new ReportingStore(services.Database);
+        _target = SinkTarget.FromSourceFields(source.Name, source.Category ?? "", collectorName, source.Fields) with { SiemForward = source.SiemForward };
+        Id = IdFor(source.Id, dataType);
+        Name = source.Name + "/" + ReportingDataTypes.Name(dataType);
+        Work = new SourceWork(InitializeAsync, PollOnceAsync, source.ConfigFingerprint);
+    }
+
+    public ReportingDataType DataType { get; }
+
+    /// <summary><c>{source id}/{dataType}</c>: the supervisor's state, the health resource and the checkpoint go by it.</summary>
+    public string Id { get; }
+
+    public string Name { get; }
+
+    public SourceWork Work { get; }
+
+    public SourceDefinition Source => _source;
+
+    public TimeSpan PollInterval => _settings.PollInterval(DataType);
+
+    internal ReportingStore Store => _store;
+
+    public static string IdFor(string sourceId, ReportingDataType dataType) => sourceId + "/" + ReportingDataTypes.Name(dataType);
+
+    public ReportingQuotaStatus Quota() => _services.ReportingGate.Status(_settings.ApiKeyFingerprint);
+
+    /// <summary>The checkpoint as the admin endpoint shows it.</summary>
+    public ReportingCheckpointView ReadCheckpoint()
+    {
+        var checkpoint = _store.Checkpoint(Id);
+        var tests = DataType == ReportingDataType.PhishingTests ? _store.Tests(Id) : [];
+        return new ReportingCheckpointView(
+            ReportingDataTypes.Name(DataType),
+            checkpoint.Created,
+            checkpoint.Updated,
+            checkpoint.Calls,
+            checkpoint.ResumePage,
+            Utc(checkpoint.LastPollAt),
+            Utc(checkpoint.LastCompletedAt),
+            checkpoint.SnapshotDay is { } day ? DateOnly.FromDateTime(day) : null,
+            tests.Count,
+            tests.Count(test => test.Retired));
+    }
+
+    /// <summary>Forgets the data type's fingerprints, tests and checkpoint (the source was removed).</summary>
+    public void DeleteState() => _store.Delete(Id);
+
+    private ValueTask InitializeAsync(CancellationToken cancellationToken)
+    {
+        var problems = _target.Validate(_services.Sink.Options.Format);
+        if (problems.Count > 0)
+        {
+            throw new SourceConfigurationException($"Source \"{_source.Name}\" ({_source.SourceFile}): field \"{problems[0].Field}\": {problems[0].Reason}", problems[0].Field);
+        }
+        if (_settings.DailyCallBudget is { } budget)
+        {
+            _services.ReportingGate.SetBudget(_settings.ApiKeyFingerprint, budget);
+            _budgetKnown = true;
+        }
+        else if (_settings.Seats is { } seats)
+        {
+            _services.ReportingGate.SetBudget(_settings.ApiKeyFingerprint, ReportingGate.DefaultBudget(seats));
+            _budgetKnown = true;
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask<PollResult> PollOnceAsync(PollProgress progress, CancellationToken cancellationToken)
+    {
+        _calls = 0;
+        _changedTests.Clear();
+        var poll = new PollCounts();
+        var checkpoint = _store.Checkpoint(Id);
+        checkpoint.LastPollAt = _time.GetUtcNow().UtcDateTime;
+        try
+        {
+            if (!_budgetKnown)
+            {
+                var account = await CallAsync(AccountTemplate, token => _client.GetAsync("/v1/account", AccountTemplate, token), cancellationToken);
+                if (account.Wait is { } accountWait)
+                {
+                    return Paused(accountWait);
+                }
+                var seats = int.TryParse(account.Value!.Text("number_of_seats"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+                var budget = ReportingGate.DefaultBudget(seats);
+                _services.ReportingGate.SetBudget(_settings.ApiKeyFingerprint, budget);
+                _budgetKnown = true;
+                Log.BudgetSet(_logger, Name, budget, seats);
+            }
+
+            var wait = DataType switch
+            {
+                ReportingDataType.PhishingTests => await PollPhishingTestsAsync(checkpoint, poll, progress, cancellationToken),
+                ReportingDataType.TrainingEnrollments => await PollEnrollmentsAsync(checkpoint, poll, progress, cancellationToken),
+                _ => await PollRiskScoresAsync(checkpoint, poll, progress, cancellationToken),
+            };
+            if (wait is { } pause)
+            {
+                return Paused(pause);
+            }
+            var next = NextPoll(checkpoint);
+            if (poll.Created + poll.Updated > 0 || _calls > 1)
+            {
+                var nextPoll = DurationParser.FormatRoundedUp(next);
+                Log.PollSummary(_logger, Name, poll.Created, poll.Updated, _calls, nextPoll);
+            }
+            return new PollResult(next);
+        }
+        finally
+        {
+            checkpoint.Calls += _calls;
+            _store.Save(checkpoint, _changedTests);
+            _services.Ledger.Flush();
+        }
+
+        PollResult Paused(TimeSpan pause)
+        {
+            var resumeIn = DurationParser.FormatRoundedUp(pause);
+            Log.BurstPause(_logger, Name, ReportingGate.PerBurst, resumeIn);
+            return new PollResult(pause);
+        }
+    }
+
+    private TimeSpan NextPoll(ReportingCheckpointDocument checkpoint)
+    {
+        var interval = PollInterval;
+        if (DataType != ReportingDataType.UserRiskScores || checkpoint.SnapshotDay is null)
+        {
+            return interval;
+        }
+        // One snapshot a UTC day: a short interval only looks again once the next day has begun.
+        var now = _time.GetUtcNow();
+        var untilTomorrow = PollSchedule.UntilNextUtcMidnight(now) + TimeSpan.FromSeconds(1);
+        return interval > untilTomorrow ? interval : untilTomorrow;
+    }
+
+    // ---- phishingTests: every recipient result of every test not yet closed and quiet ----
+
+    private async Task<TimeSpan?> PollPhishingTestsAsync(ReportingCheckpointDocument checkpoint, PollCounts poll, PollProgress progress, CancellationToken cancellationToken)
+    {
+        var tests = new List<ReportingRecord>();
+        for (var page = 1; ; page++)
+        {
+            var listed = await CallAsync(TestsTemplate, token => _client.ListPageAsync("/v1/phishing/security_tests", TestsTemplate, page, null, token), cancellationToken);
+            if (listed.Wait is { } wait)
+            {
+                return wait;
+            }
+            progress.FirstPageArrived();
+            if (listed.Value!.Count == 0)
+            {
+                break;
+            }
+            tests.AddRange(listed.Value);
+        }
+
+        var now = _time.GetUtcNow();
+        var known = _store.Tests(Id).ToDictionary(test => test.PstId, StringComparer.Ordinal);
+        var due = new List<(ReportingRecord Record, ReportingTestDocument State)>();
+        foreach (var test in tests)
+        {
+            if (test.Text("pst_id") is not { } pstId)
+            {
+                continue;
+            }
+            if (!known.TryGetValue(pstId, out var state))
+            {
+                state = new ReportingTestDocument { Id = ReportingRecordDocument.IdOf(Id, pstId), Owner = Id, PstId = pstId, FirstSeenAt = now.UtcDateTime };
+                known[pstId] = state;
+            }
+            var status = test.Text("status") ?? "";
+            if (status != state.Status || state.LastReadAt is null)
+            {
+                state.Status = status;
+                if (IsClosed(status))
+                {
+                    state.ClosedSeenAt ??= now.UtcDateTime;
+                }
+                else
+                {
+                    state.ClosedSeenAt = null;
+                    state.Retired = false;
+                }
+                _changedTests.Add(state);
+            }
+            if (!state.Retired)
+            {
+                due.Add((test, state));
+            }
+        }
+
+        // Tests read longest ago first: a pass cut short by the burst limit still moves every test forward over polls.
+        foreach (var (test, state) in due.OrderBy(item => item.State.LastReadAt ?? DateTime.MinValue))
+        {
+            var changed = false;
+            var fingerprints = _store.Fingerprints(Id, state.PstId);
+            var identity = TestIdentity(test);
+            var recipients = 0;
+            for (var page = 1; ; page++)
+            {
+                var listed = await CallAsync(RecipientsTemplate, token => _client.ListPageAsync(
+                    "/v1/phishing/security_tests/" + Uri.EscapeDataString(state.PstId) + "/recipients", RecipientsTemplate, page, null, token), cancellationToken);
+                if (listed.Wait is { } wait)
+                {
+                    return wait;
+                }
+                if (listed.Value!.Count == 0)
+                {
+                    break;
+                }
+                recipients += listed.Value.Count;
+                var pending = Changes(listed.Value, fingerprints, state.PstId, record => record.Text("recipient_id") ?? state.PstId + ":" + UserId(record), identity);
+                if (pending.Count > 0)
+                {
+                    changed = true;
+                    state.LastChangeAt = _time.GetUtcNow().UtcDateTime;
+                    await DeliverAsync(pending, checkpoint, state, poll, cancellationToken);
+                }
+            }
+            var readAt = _time.GetUtcNow();
+            state.LastReadAt = readAt.UtcDateTime;
+            state.Recipients = recipients;
+            if (!changed && state.ClosedSeenAt is { } closedAt)
+            {
+                var quietSince = new[] { closedAt, state.LastChangeAt ?? state.FirstSeenAt }.Max();
+                if (readAt.UtcDateTime - quietSince >= _settings.QuietPeriod)
+                {
+                    state.Retired = true;
+                    Log.TestRetired(_logger, Name, state.PstId, new DateTimeOffset(quietSince, TimeSpan.Zero));
+                }
+            }
+            _changedTests.Add(state);
+        }
+        checkpoint.LastCompletedAt = _time.GetUtcNow().UtcDateTime;
+        return null;
+    }
+
+    private static bool IsClosed(string status) =>
+        status.Equals("Closed", StringComparison.OrdinalIgnoreCase) || status.Equals("Completed", StringComparison.OrdinalIgnoreCase)
+        || status.Equals("Ended", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The test a recipient row belongs to, as the envelope carries it: id, campaign, name, start, status.</summary>
+    private static byte[] TestIdentity(ReportingRecord test)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var name in new[] { "pst_id", "campaign_id", "name", "started_at", "status" })
+            {
+                if (test.Element.TryGetProperty(name, out var value))
+                {
+                    writer.WritePropertyName(name);
+                    value.WriteTo(writer);
+                }
+            }
+            writer.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    private static string UserId(ReportingRecord record) =>
+        record.Element.TryGetProperty("user", out var user) && user.ValueKind == JsonValueKind.Object && user.TryGetProperty("id", out var id) ? id.GetRawText() : "?";
+
+    // ---- trainingEnrollments: every enrollment, re-listed and compared ----
+
+    private async Task<TimeSpan?> PollEnrollmentsAsync(ReportingCheckpointDocument checkpoint, PollCounts poll, PollProgress progress, CancellationToken cancellationToken)
+    {
+        var fingerprints = _store.Fingerprints(Id);
+        for (var page = checkpoint.ResumePage; ; page++)
+        {
+            var listed = await CallAsync(EnrollmentsTemplate, token => _client.ListPageAsync("/v1/training/enrollments", EnrollmentsTemplate, page, null, token), cancellationToken);
+            if (listed.Wait is { } wait)
+            {
+                checkpoint.ResumePage = page;
+                return wait;
+            }
+            progress.FirstPageArrived();
+            if (listed.Value!.Count == 0)
+            {
+                break;
+            }
+            var pending = Changes(listed.Value, fingerprints, "", record => record.Text("enrollment_id") ?? UserId(record) + ":" + record.Text("campaign_name") + ":" + record.Text("module_name"), null);
+            checkpoint.ResumePage = page + 1;
+            if (pending.Count > 0)
+            {
+                await DeliverAsync(pending, checkpoint, null, poll, cancellationToken);
+            }
+        }
+        checkpoint.ResumePage = 1;
+        checkpoint.LastCompletedAt = _time.GetUtcNow().UtcDateTime;
+        return null;
+    }
+
+    // ---- userRiskScores: each user's current risk score, once a UTC day (one list call per page of users) ----
+
+    private async Task<TimeSpan?> PollRiskScoresAsync(ReportingCheckpointDocument checkpoint, PollCounts poll, PollProgress progress, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var today = now.UtcDateTime.Date;
+        if (checkpoint.SnapshotDay == today)
+        {
+            return null;
+        }
+        if (checkpoint.SnapshotInProgress != today)
+        {
+            checkpoint.SnapshotInProgress = today;
+            checkpoint.ResumePage = 1;
+        }
+        var day = today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var fingerprints = _store.Fingerprints(Id, day);
+        for (var page = checkpoint.ResumePage; ; page++)
+        {
+            var listed = await CallAsync(UsersTemplate, token => _client.ListPageAsync("/v1/users", UsersTemplate, page, null, token), cancellationToken);
+            if (listed.Wait is { } wait)
+            {
+                checkpoint.ResumePage = page;
+                return wait;
+            }
+            progress.FirstPageArrived();
+            if (listed.Value!.Count == 0)
+            {
+                break;
+            }
+            var pending = Changes(listed.Value, fingerprints, day, record => (record.Text("id") ?? record.Text("email") ?? "?") + "/" + day, null, snapshotDay: day);
+            checkpoint.ResumePage = page + 1;
+            if (pending.Count > 0)
+            {
+                await DeliverAsync(pending, checkpoint, null, poll, cancellationToken);
+            }
+        }
+        checkpoint.ResumePage = 1;
+        checkpoint.SnapshotDay = today;
+        checkpoint.SnapshotInProgress = null;
+        checkpoint.LastCompletedAt = _time.GetUtcNow().UtcDateTime;
+        _store.DeleteGroupsExcept(Id, day);
+        return null;
+    }
+
+    // ---- change detection, envelope, delivery ----
+
+    private sealed record Pending(AcceptedRecord Record, SinkEvent Event);
+
+    private sealed class PollCounts
+    {
+        public int Created { get; set; }
+
+        public int Updated { get; set; }
+    }
+
+    /// <summary>The records of a page that are new or whose content changed, each as the line to forward.</summary>
+    private List<Pending> Changes(IReadOnlyList<ReportingRecord> records, Dictionary<string, string> fingerprints, string group, Func<ReportingRecord, string> keyOf, byte[]? test, string? snapshotDay = null)
+    {
+        var pending = new List<Pending>();
+        var observedAt = _time.GetUtcNow();
+        foreach (var record in records)
+        {
+            var key = keyOf(record);
+            var fingerprint = Fingerprint(record.Json);
+            var known = fingerprints.TryGetValue(key, out var previous);
+            if (known && previous == fingerprint)
+            {
+                continue;
+            }
+            var change = snapshotDay is not null ? ChangeSnapshot : known ? ChangeUpdated : ChangeCreated;
+            fingerprints[key] = fingerprint;
+            var line = ReportingEnvelope.Wrap(record.Json, ReportingDataTypes.Name(DataType), change, observedAt, key, test, snapshotDay);
+            pending.Add(new Pending(new AcceptedRecord(key, group, fingerprint, !known), new SinkEvent(ReportingDataTypes.Name(DataType) + ":" + key + ":" + fingerprint, line)));
+        }
+        return pending;
+    }
+
+    /// <summary>Delivers in batches; after each accepted batch its fingerprints and the checkpoint are committed together.</summary>
+    private async Task DeliverAsync(List<Pending> pending, ReportingCheckpointDocument checkpoint, ReportingTestDocument? test, PollCounts poll, CancellationToken cancellationToken)
+    {
+        var batchSize = Math.Max(1, _services.Sink.Options.MaxBatchEvents);
+        for (var start = 0; start < pending.Count; start += batchSize)
+        {
+            var batch = pending.GetRange(start, Math.Min(batchSize, pending.Count - start));
+            DeliveryReport report;
+            try
+            {
+                report = await _services.Sink.SendAsync(Id, _target, [.. batch.Select(item => item.Event)], cancellationToken);
+            }
+            catch (SinkException failure) when (failure.Delivered.Settled > 0)
+            {
+                Commit(batch.GetRange(0, failure.Delivered.Settled));
+                throw;
+            }
+            if (report.DeadLettered > 0)
+            {
+                Log.DeadLettered(_logger, Name, report.DeadLettered);
+            }
+            Commit(batch);
+        }
+
+        void Commit(List<Pending> accepted)
+        {
+            var records = accepted.Select(item => item.Record).ToList();
+            _store.Commit(Id, records, checkpoint, test);
+            poll.Created += records.Count(record => record.Created);
+            poll.Updated += records.Count(record => !record.Created);
+        }
+    }
+
+    private static string Fingerprint(string json)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(json), hash);
+        return Convert.ToHexStringLower(hash[..8]);
+    }
+
+    // ---- calls: the gate first, transient failures retried, a 429 parks the key ----
+
+    private readonly record struct CallResult<T>(T? Value, TimeSpan? Wait);
+
+    private async Task<CallResult<T>> CallAsync<T>(string template, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+        where T : class
+    {
+        var gate = _services.ReportingGate;
+        var fingerprint = _settings.ApiKeyFingerprint;
+        for (var attempt = 1; ; attempt++)
+        {
+            var permit = gate.TryAcquire(fingerprint);
+            while (!permit.Granted)
+            {
+                var wait = permit.NotBefore - _time.GetUtcNow();
+                if (permit.Limit == ReportingLimit.Daily)
+                {
+                    throw Parked(template, null, ReportingLimit.Daily, permit.NotBefore, $"{template}: the Reporting key's daily budget is spent (window from its first call)");
+                }
+                if (permit.Limit == ReportingLimit.Burst || wait > LongestInPollWait)
+                {
+                    return new CallResult<T>(null, wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1));
+                }
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, cancellationToken);
+                }
+                permit = gate.TryAcquire(fingerprint);
+            }
+
+            _calls++;
+            var started = _time.GetTimestamp();
+            try
+            {
+                T value;
+                try
+                {
+                    value = await call(cancellationToken);
+                }
+                finally
+                {
+                    gate.Answered(fingerprint, permit.NotBefore);
+                }
+                _services.Ledger.RecordCall(new CallRecord(_time.GetUtcNow(), Id, fingerprint, template, 200, value is IReadOnlyList<ReportingRecord> list ? list.Count : 1, null, _time.GetElapsedTime(started)));
+                return new CallResult<T>(value, null);
+            }
+            catch (KnowBe4ApiException failure)
+            {
+                var now = _time.GetUtcNow();
+                _services.Ledger.RecordCall(new CallRecord(now, Id, fingerprint, template, failure.StatusCode, 0, failure.Kind + ": " + failure.Message, _time.GetElapsedTime(started)));
+                if (failure.Kind == KnowBe4FailureKind.RateLimited)
+                {
+                    // A 429 although the ledger allowed the call: another client spends the key. The first parks the key for a
+                    // burst window; a second right after means the daily window is spent.
+                    var limit = gate.RecentlyParkedForBurst(fingerprint) ? ReportingLimit.Daily : ReportingLimit.Burst;
+                    var until = gate.Park(fingerprint, limit, now + (failure.RetryAfter ?? (limit == ReportingLimit.Burst ? ReportingGate.BurstWindow : ReportingGate.DailyWindow)));
+                    throw Parked(template, failure.StatusCode, limit, until, failure.Message);
+                }
+                if (attempt >= _services.Retry.Attempts + 1 || !CallRetry.IsTransient(failure, _services.Retry.MaxRetryAfter))
+                {
+                    throw;
+                }
+                Log.Retrying(_logger, Name, template, failure.Message, attempt + 1);
+                var delay = failure.RetryAfter ?? _services.Retry.BaseDelay * Math.Pow(2, attempt - 1);
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, _time, cancellationToken);
+                }
+            }
+        }
+    }
+
+    /// <summary>What parks the data type: the supervisor waits until the window ends, with a Warning health event.</summary>
+    private KnowBe4ApiException Parked(string template, int? status, ReportingLimit limit, DateTimeOffset until, string reason)
+    {
+        Log.Parked(_logger, Name, template, until, limit);
+        var wait = until - _time.GetUtcNow();
+        return new KnowBe4ApiException(KnowBe4FailureKind.QuotaExhausted, template, status,
+            $"{reason}; Reporting {limit} window ends at {until:O}", wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+    }
+
+    private static DateTimeOffset? Utc(DateTime? value) => value is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
+}
+
+/// <summary>A Reporting data type's checkpoint, for the admin endpoint and console.</summary>
+public sealed record ReportingCheckpointView(
+    string DataType,
+    long Created,
+    long Updated,
+    long Calls,
+    int ResumePage,
+    DateTimeOffset? LastPollAt,
+    DateTimeOffset? LastCompletedAt,
+    DateOnly? SnapshotDay,
+    int Tests,
+    int RetiredTests);

@@ -1,0 +1,183 @@
+using Kb4Collector.Storage;
+using LiteDB;
+
+namespace Kb4Collector.Reporting;
+
+/// <summary>The content fingerprint of one Reporting record as last delivered (<c>reporting_records</c>).</summary>
+internal sealed class ReportingRecordDocument
+{
+    public const string Collection = "reporting_records";
+
+    /// <summary><c>{data type id}|{record key}</c>.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The data type's id (<c>{source id}/phishingTests</c>, …).</summary>
+    public string Owner { get; set; } = "";
+
+    /// <summary>What the record belongs to, to load a part at a time: the test's <c>pst_id</c>, the snapshot's day; empty otherwise.</summary>
+    public string Group { get; set; } = "";
+
+    public string Fingerprint { get; set; } = "";
+
+    public static string IdOf(string owner, string key) => owner + "|" + key;
+}
+
+/// <summary>What the collector knows of one phishing security test (<c>reporting_tests</c>).</summary>
+internal sealed class ReportingTestDocument
+{
+    public const string Collection = "reporting_tests";
+
+    /// <summary><c>{data type id}|{pst_id}</c>.</summary>
+    public string Id { get; set; } = "";
+
+    public string Owner { get; set; } = "";
+
+    public string PstId { get; set; } = "";
+
+    public string Status { get; set; } = "";
+
+    public DateTime FirstSeenAt { get; set; }
+
+    /// <summary>When its recipients were last read to the end.</summary>
+    public DateTime? LastReadAt { get; set; }
+
+    /// <summary>When a read last found a new or changed recipient.</summary>
+    public DateTime? LastChangeAt { get; set; }
+
+    /// <summary>When the test was first seen closed.</summary>
+    public DateTime? ClosedSeenAt { get; set; }
+
+    /// <summary>Closed and quiet for the quiet period: its recipients are no longer read.</summary>
+    public bool Retired { get; set; }
+
+    public int Recipients { get; set; }
+}
+
+/// <summary>A data type's checkpoint (<c>reporting_checkpoints</c>): where an interrupted pass resumes, and what it has delivered.</summary>
+internal sealed class ReportingCheckpointDocument
+{
+    public const string Collection = "reporting_checkpoints";
+
+    public string Id { get; set; } = "";
+
+    /// <summary>The page an interrupted pass resumes at (1 when the last pass completed).</summary>
+    public int ResumePage { get; set; } = 1;
+
+    public DateTime? LastPollAt { get; set; }
+
+    public DateTime? LastCompletedAt { get; set; }
+
+    /// <summary>The UTC day whose risk snapshot is complete (userRiskScores).</summary>
+    public DateTime? SnapshotDay { get; set; }
+
+    public DateTime? SnapshotInProgress { get; set; }
+
+    public long Created { get; set; }
+
+    public long Updated { get; set; }
+
+    public long Calls { get; set; }
+}
+
+/// <summary>One record accepted by the sink: its key, group and new fingerprint, and whether it was new.</summary>
+internal readonly record struct AcceptedRecord(string Key, string Group, string Fingerprint, bool Created);
+
+/// <summary>
+/// The only owner of the Reporting documents. An accepted batch's fingerprints and the checkpoint after it are written
+/// in one transaction: after a crash at most that batch is sent again.
+/// </summary>
+internal sealed class ReportingStore(CollectorDatabase database)
+{
+    private readonly LiteDatabase _database = database.Database;
+    private readonly ILiteCollection<ReportingRecordDocument> _records = Records(database.Database);
+    private readonly ILiteCollection<ReportingTestDocument> _tests = database.Database.GetCollection<ReportingTestDocument>(ReportingTestDocument.Collection);
+    private readonly ILiteCollection<ReportingCheckpointDocument> _checkpoints = database.Database.GetCollection<ReportingCheckpointDocument>(ReportingCheckpointDocument.Collection);
+
+    /// <summary>Runs before each batch commit; tests throw from it to stand for a full disk.</summary>
+    internal Action? BeforeCommit { get; set; }
+
+    private static ILiteCollection<ReportingRecordDocument> Records(LiteDatabase database)
+    {
+        var records = database.GetCollection<ReportingRecordDocument>(ReportingRecordDocument.Collection);
+        records.EnsureIndex(record => record.Owner);
+        return records;
+    }
+
+    public ReportingCheckpointDocument Checkpoint(string owner) => _checkpoints.FindById(owner) ?? new ReportingCheckpointDocument { Id = owner };
+
+    /// <summary>Stores the checkpoint and the tests a poll changed, in one transaction.</summary>
+    public void Save(ReportingCheckpointDocument checkpoint, IReadOnlyCollection<ReportingTestDocument> tests)
+    {
+        _database.BeginTrans();
+        try
+        {
+            _checkpoints.Upsert(checkpoint);
+            if (tests.Count > 0)
+            {
+                _tests.Upsert(tests);
+            }
+            _database.Commit();
+        }
+        catch
+        {
+            _database.Rollback();
+            throw;
+        }
+    }
+
+    /// <summary>The fingerprints of a data type's records (of one group when given), by key.</summary>
+    public Dictionary<string, string> Fingerprints(string owner, string? group = null)
+    {
+        var prefix = owner + "|";
+        var records = group is null
+            ? _records.Find(record => record.Owner == owner)
+            : _records.Find(record => record.Owner == owner && record.Group == group);
+        return records.ToDictionary(record => record.Id[prefix.Length..], record => record.Fingerprint, StringComparer.Ordinal);
+    }
+
+    public List<ReportingTestDocument> Tests(string owner) => [.. _tests.Find(test => test.Owner == owner)];
+
+    /// <summary>Stores an accepted batch's fingerprints with the checkpoint (and test) after it, in one transaction.</summary>
+    public void Commit(string owner, IReadOnlyList<AcceptedRecord> accepted, ReportingCheckpointDocument checkpoint, ReportingTestDocument? test = null)
+    {
+        BeforeCommit?.Invoke();
+        _database.BeginTrans();
+        try
+        {
+            foreach (var record in accepted)
+            {
+                _records.Upsert(new ReportingRecordDocument { Id = ReportingRecordDocument.IdOf(owner, record.Key), Owner = owner, Group = record.Group, Fingerprint = record.Fingerprint });
+                if (record.Created)
+                {
+                    checkpoint.Created++;
+                }
+                else
+                {
+                    checkpoint.Updated++;
+                }
+            }
+            _checkpoints.Upsert(checkpoint);
+            if (test is not null)
+            {
+                _tests.Upsert(test);
+            }
+            _database.Commit();
+        }
+        catch
+        {
+            _database.Rollback();
+            throw;
+        }
+    }
+
+    /// <summary>Forgets the fingerprints of one group (a past day's risk snapshot) once they can no longer matter.</summary>
+    public int DeleteGroupsExcept(string owner, string keep) => _records.DeleteMany(record => record.Owner == owner && record.Group != keep);
+
+    /// <summary>Forgets everything of a data type (its source was removed).</summary>
+    public void Delete(string owner)
+    {
+        _records.DeleteMany(record => record.Owner == owner);
+        _tests.DeleteMany(test => test.Owner == owner);
+        _checkpoints.Delete(owner);
+    }
+}

@@ -1,0 +1,292 @@
+using System.Text.Json;
+using Kb4Collector.Configuration;
+using Kb4Collector.Emulator;
+using Kb4Collector.Health;
+using Kb4Collector.Lifecycle;
+using Kb4Collector.Reporting;
+using Kb4Collector.Tests.Support;
+
+namespace Kb4Collector.Tests.Reporting;
+
+/// <summary>The Reporting data types against the emulator over simulated days, on the fake clock.</summary>
+public sealed class ReportingEndToEndTests
+{
+    private static readonly DateTimeOffset Start = new EndToEndSettings().Start;
+
+    private static EmulatorScenario Scenario(EmulatorReporting? reporting = null, int seed = 41) => new()
+    {
+        Accounts = [new EmulatorAccountSpec { Name = "Acme", Seats = 40, ApiKeys = ["e2e-key-1"] }],
+        Backlog = new EmulatorBacklog { Events = 200, Days = 3 },
+        Arrivals = new EmulatorArrivals { PerMinute = 0.2 },
+        Reporting = reporting ?? new EmulatorReporting
+        {
+            PhishingTestEvery = TimeSpan.FromDays(1),
+            PhishingTestDuration = TimeSpan.FromDays(2),
+            RecipientsPerTest = 12,
+            History = TimeSpan.FromDays(4),
+        },
+        Seed = seed,
+    };
+
+    [Fact]
+    public async Task EveryRecipientResultAndEveryChangeIsDeliveredOnceWhileUserEventsFlowOnTheirOwnKeyAndNoLimitIsExceeded()
+    {
+        await using var bed = await ReportingBed.StartAsync(
+            Scenario(),
+            [ReportingDataType.PhishingTests],
+            reporting => reporting with { PhishingPollInterval = TimeSpan.FromHours(1), QuietPeriod = TimeSpan.FromDays(2) },
+            new EndToEndSettings { CallDuration = TimeSpan.FromMilliseconds(350), LicensedUsers = 40 },
+            userEvents: true);
+
+        await bed.DriveUntilAsync(Start.AddDays(5));
+        bed.Bed.EmulatorClock.Freeze();
+        await bed.DriveForAsync(TimeSpan.FromHours(1));
+
+        var truth = bed.Emulator.GroundTruth.ReportingVersions().Where(version => version.DataType == ReportingDataTypes.PhishingTests).ToList();
+        var lines = bed.Lines(ReportingDataTypes.PhishingTests);
+        AssertEveryLineIsAVersionAndNoneRepeats(truth, lines);
+
+        // Everything that exists now is delivered in its latest version: nothing changed goes unreported.
+        var latest = truth.GroupBy(version => version.Key).ToDictionary(group => group.Key, group => group.MaxBy(version => version.From)!.Json);
+        var lastDelivered = lines.GroupBy(line => line.Key).ToDictionary(group => group.Key, group => group.Last().Record);
+        Assert.Equal(latest.Keys.Order(), lastDelivered.Keys.Order());
+        Assert.All(latest, entry => Assert.Equal(entry.Value, lastDelivered[entry.Key]));
+        Assert.Contains(lines, line => line.Change == ReportingPipeline.ChangeUpdated);
+        Assert.All(lines.GroupBy(line => line.Key), group => Assert.Equal(ReportingPipeline.ChangeCreated, group.First().Change));
+        Assert.All(lines.GroupBy(line => line.Key), group => Assert.All(group.Skip(1), line => Assert.Equal(ReportingPipeline.ChangeUpdated, line.Change)));
+
+        // Each line carries its test's identity.
+        var line0 = lines[0].Envelope.GetProperty("test");
+        Assert.True(line0.TryGetProperty("pst_id", out _) && line0.TryGetProperty("campaign_id", out _) && line0.TryGetProperty("name", out _) && line0.TryGetProperty("started_at", out _));
+
+        // The Reporting limits were never exceeded: KnowBe4 refused nothing, and the calls as sent obey 4/s and 50/min.
+        var counts = bed.Emulator.GroundTruth.ReportingCalls;
+        Assert.Equal((0L, 0L, 0L), (counts.PerSecondRefused, counts.BurstRefused, counts.DailyRefused));
+        AssertRollingLimit(bed.ReportingCalls(), TimeSpan.FromSeconds(1), 4);
+        AssertRollingLimit(bed.ReportingCalls(), TimeSpan.FromMinutes(1), 50);
+
+        // User Events kept flowing, exactly once, on their own key and budget: no Reporting call was charged to it.
+        var userEvents = bed.UserEventLines().GroupBy(line => line.Id).ToDictionary(group => group.Key, group => group.Count());
+        var owed = bed.Emulator.GroundTruth.LiveEvents().Where(bed.Bed.MustBeDelivered).ToList();
+        Assert.NotEmpty(owed);
+        var missing = owed.Where(item => userEvents.GetValueOrDefault(item.Id) != 1).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} of {owed.Count} User Events not delivered once, created {missing.FirstOrDefault()?.CreatedAt:O} to {missing.LastOrDefault()?.CreatedAt:O}; "
+            + $"User Events: {bed.Bed.Process.Supervisor.Status.State} ({bed.Bed.Process.Supervisor.Status.LastReason}) next {bed.Bed.Process.Supervisor.Status.NextAttemptAt:O}; " + bed.Describe());
+        var userEventCalls = bed.Bed.KnowBe4Calls.Calls.Count(call => !call.PathAndQuery.StartsWith("/v1/", StringComparison.Ordinal));
+        var ledger = bed.Bed.Process.Ledger.DailyUsage(bed.Source.ApiKeyFingerprint, DateOnly.FromDateTime(Start.UtcDateTime), DateOnly.FromDateTime(Start.UtcDateTime).AddDays(9));
+        Assert.Equal(userEventCalls, ledger.Sum(day => day.Calls));
+        // The User Event quota was never exceeded either (its per-second window is calendar time, frozen for the last hour).
+        Assert.Equal(0, bed.Emulator.GroundTruth.TooManyRequestsServed.Quota);
+    }
+
+    [Fact]
+    public async Task ATestClosedAndQuietForLongerThanTheQuietPeriodIsNoLongerRead()
+    {
+        await using var bed = await ReportingBed.StartAsync(
+            Scenario(),
+            [ReportingDataType.PhishingTests],
+            reporting => reporting with { PhishingPollInterval = TimeSpan.FromHours(2), QuietPeriod = TimeSpan.FromDays(1) });
+
+        await bed.DriveUntilAsync(Start.AddDays(5));
+
+        var quietSince = Start.AddDays(5) - TimeSpan.FromDays(1) - TimeSpan.FromHours(4);
+        var retired = bed.Emulator.GroundTruth.ClosedTests(before: Start.AddDays(2));
+        Assert.True(retired.Count > 0, bed.Describe());
+        foreach (var pstId in retired)
+        {
+            var reads = bed.ReportingCalls().Where(call => call.PathAndQuery.StartsWith($"/v1/phishing/security_tests/{pstId}/recipients", StringComparison.Ordinal)).ToList();
+            Assert.DoesNotContain(reads, call => call.At > quietSince);
+        }
+        var checkpoint = bed.Pipeline(ReportingDataType.PhishingTests).ReadCheckpoint();
+        Assert.True(checkpoint.RetiredTests >= retired.Count, $"{checkpoint.RetiredTests} retired of {checkpoint.Tests}; " + bed.Describe());
+        // Open tests are still read.
+        Assert.Contains(bed.ReportingCalls(), call => call.At > quietSince && call.PathAndQuery.Contains("/recipients", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnUnchangedRecordIsNeverSentAgain()
+    {
+        await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.PhishingTests, ReportingDataType.TrainingEnrollments],
+            reporting => reporting with { PhishingPollInterval = TimeSpan.FromHours(1), TrainingPollInterval = TimeSpan.FromHours(1) });
+        bed.Bed.EmulatorClock.Freeze();
+
+        await bed.DriveForAsync(TimeSpan.FromMinutes(1));
+        var first = bed.Lines();
+        Assert.True(first.Count > 0, bed.Describe());
+        Assert.All(first, line => Assert.Equal(ReportingPipeline.ChangeCreated, line.Change));
+
+        await bed.DriveForAsync(TimeSpan.FromHours(6));
+        Assert.True(bed.ReportingCalls().Count > 20);
+        Assert.Equal(first.Count, bed.Lines().Count);
+
+        // A restart does not forget what was sent either.
+        bed.Restart();
+        await bed.DriveForAsync(TimeSpan.FromHours(2));
+        Assert.Equal(first.Count, bed.Lines().Count);
+    }
+
+    [Fact]
+    public async Task ARecordThatChangesAfterItWasFirstSeenIsSentAgainAsUpdated()
+    {
+        await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.PhishingTests, ReportingDataType.TrainingEnrollments],
+            reporting => reporting with { PhishingPollInterval = TimeSpan.FromHours(1), TrainingPollInterval = TimeSpan.FromHours(1) });
+
+        await bed.DriveForAsync(TimeSpan.FromMinutes(1));
+        var first = bed.Lines();
+        var seen = first.Select(line => line.Key).ToHashSet();
+
+        // The world moves on a day: recipients open, click and report; enrollments start and pass.
+        await bed.DriveForAsync(TimeSpan.FromDays(1));
+        var later = bed.Lines().Skip(first.Count).ToList();
+        Assert.Contains(later, line => line.Change == ReportingPipeline.ChangeUpdated && line.DataType == ReportingDataTypes.PhishingTests && seen.Contains(line.Key));
+        Assert.Contains(later, line => line.Change == ReportingPipeline.ChangeUpdated && line.DataType == ReportingDataTypes.TrainingEnrollments && seen.Contains(line.Key));
+        AssertEveryLineIsAVersionAndNoneRepeats(bed.Emulator.GroundTruth.ReportingVersions(), bed.Lines());
+    }
+
+    [Fact]
+    public async Task A429ParksTheDataTypeUntilItsWindowEndsWithAWarningAndNoRetryStorm()
+    {
+        await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.PhishingTests],
+            reporting => reporting with { PhishingPollInterval = TimeSpan.FromHours(1) });
+        bed.Emulator.AddFault(new EmulatorFault
+        {
+            Kind = EmulatorFaultKind.RateLimited,
+            Paths = ["/v1/"],
+            From = TimeSpan.Zero,
+            To = TimeSpan.FromMinutes(3),
+        });
+
+        await bed.DriveForAsync(TimeSpan.FromSeconds(5));
+        var parked = bed.Supervisor(ReportingDataType.PhishingTests).Status;
+        Assert.Equal(1, bed.ReportingCalls().Count(call => call.Status == 429));
+        Assert.NotNull(parked.NotBefore);
+        Assert.InRange(parked.NotBefore!.Value - Start, TimeSpan.FromSeconds(59), TimeSpan.FromSeconds(63));
+        var warning = Assert.Single(bed.HealthEvents(ReportingDataType.PhishingTests), e => e.EventName == HealthEventNames.ThirdPartyQuotaWarning);
+        Assert.Equal(HealthSeverity.Warning, warning.SeverityLevel);
+        Assert.NotEqual(SourceState.Error, parked.State);
+
+        await bed.DriveForAsync(TimeSpan.FromMinutes(1));
+        // The second 429 right after the burst park is taken for the daily window: parked until it ends, not retried.
+        Assert.Equal(2, bed.ReportingCalls().Count(call => call.Status == 429));
+        await bed.DriveForAsync(TimeSpan.FromHours(6));
+        Assert.Equal(2, bed.ReportingCalls().Count(call => call.Status == 429));
+        Assert.True(bed.Supervisor(ReportingDataType.PhishingTests).Status.NotBefore > Start.AddHours(20));
+    }
+
+    [Fact]
+    public async Task TheBurstLimitEndsAPassEarlyAndTheNextPassResumesWithoutKnowBe4EverRefusing()
+    {
+        var reporting = new EmulatorReporting
+        {
+            PhishingTestEvery = TimeSpan.FromHours(2),
+            PhishingTestDuration = TimeSpan.FromDays(3),
+            RecipientsPerTest = 5,
+            History = TimeSpan.FromDays(4),
+        };
+        await using var bed = await ReportingBed.StartAsync(Scenario(reporting), [ReportingDataType.PhishingTests],
+            r => r with { PhishingPollInterval = TimeSpan.FromHours(1) });
+        bed.Bed.EmulatorClock.Freeze();
+
+        await bed.DriveForAsync(TimeSpan.FromMinutes(10));
+
+        Assert.True(bed.ReportingCalls().Count > 100, $"{bed.ReportingCalls().Count} calls");
+        AssertRollingLimit(bed.ReportingCalls(), TimeSpan.FromMinutes(1), 50);
+        Assert.Equal(0L, bed.Emulator.GroundTruth.ReportingCalls.BurstRefused);
+        var truth = bed.Emulator.GroundTruth.ReportingVersions().Where(version => version.DataType == ReportingDataTypes.PhishingTests)
+            .GroupBy(version => version.Key).Select(group => group.MaxBy(version => version.From)!.Json).Order().ToList();
+        Assert.Equal(truth, bed.Lines().Select(line => line.Record).Order().ToList());
+    }
+
+    [Fact]
+    public async Task AProcessKilledAfterTheSinkAcceptedABatchSendsAtMostThatBatchAgain()
+    {
+        var settings = new EndToEndSettings { CallDuration = TimeSpan.FromMilliseconds(350), MaxBatchEvents = 5 };
+        await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.PhishingTests], settings: settings);
+        bed.Bed.EmulatorClock.Freeze();
+        bed.Bed.SinkTransport.AfterAcceptance = accepted =>
+        {
+            if (accepted == 3)
+            {
+                bed.Bed.Kill();
+            }
+        };
+
+        await bed.DriveUntilKilledThenRestartAsync(Start.AddMinutes(5));
+        bed.Bed.SinkTransport.AfterAcceptance = null;
+        await bed.DriveForAsync(TimeSpan.FromMinutes(30));
+
+        var lines = bed.Lines();
+        var duplicates = lines.GroupBy(line => line.Record).Sum(group => group.Count() - 1);
+        Assert.InRange(duplicates, 1, settings.MaxBatchEvents);
+        var truth = bed.Emulator.GroundTruth.ReportingVersions().Where(version => version.DataType == ReportingDataTypes.PhishingTests)
+            .GroupBy(version => version.Key).Select(group => group.MaxBy(version => version.From)!.Json).ToHashSet();
+        Assert.True(truth.SetEquals(lines.Select(line => line.Record)));
+    }
+
+    [Fact]
+    public async Task EveryEnrollmentAndEveryChangeOfItIsDeliveredOnceOverSimulatedDays()
+    {
+        await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.TrainingEnrollments],
+            reporting => reporting with { TrainingPollInterval = TimeSpan.FromHours(2) });
+
+        await bed.DriveUntilAsync(Start.AddDays(9));
+        bed.Bed.EmulatorClock.Freeze();
+        await bed.DriveForAsync(TimeSpan.FromHours(1));
+
+        var truth = bed.Emulator.GroundTruth.ReportingVersions().Where(version => version.DataType == ReportingDataTypes.TrainingEnrollments).ToList();
+        var lines = bed.Lines(ReportingDataTypes.TrainingEnrollments);
+        AssertEveryLineIsAVersionAndNoneRepeats(truth, lines);
+        var latest = truth.GroupBy(version => version.Key).ToDictionary(group => group.Key, group => group.MaxBy(version => version.From)!.Json);
+        var lastDelivered = lines.GroupBy(line => line.Key).ToDictionary(group => group.Key, group => group.Last().Record);
+        Assert.Equal(latest.Keys.Order(), lastDelivered.Keys.Order());
+        Assert.All(latest, entry => Assert.Equal(entry.Value, lastDelivered[entry.Key]));
+        // Each enrollment's every version since the first poll (started, passed) came through: its changes are hours apart.
+        var owed = truth.GroupBy(version => version.Key).Sum(group => group.Count(version => version.From > Start) + (group.Any(version => version.From <= Start) ? 1 : 0));
+        Assert.Equal(owed, lines.Count);
+        Assert.Contains(lines, line => line.Record.Contains("\"status\":\"Passed\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EachUserGetsOneRiskSnapshotPerUtcDayFromOneListCallPerPage()
+    {
+        await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.UserRiskScores],
+            reporting => reporting with { RiskScorePollInterval = TimeSpan.FromHours(1) });
+
+        await bed.DriveUntilAsync(Start.AddDays(3).AddHours(1));
+
+        var lines = bed.Lines(ReportingDataTypes.UserRiskScores);
+        var days = Enumerable.Range(0, 4).Select(offset => DateOnly.FromDateTime(Start.UtcDateTime).AddDays(offset)).ToList();
+        var expected = days.SelectMany(day => bed.Emulator.GroundTruth.RiskSnapshots(day)).ToList();
+        Assert.Equal(expected.Select(snapshot => snapshot.Key).Order(), lines.Select(line => line.Key).Order());
+        Assert.All(lines, line => Assert.Equal(ReportingPipeline.ChangeSnapshot, line.Change));
+        var byKey = expected.ToDictionary(snapshot => snapshot.Key, snapshot => snapshot.Json);
+        Assert.All(lines, line => Assert.Equal(byKey[line.Key], line.Record));
+        // One /v1/users call per page plus the empty page that ends the list, once a day; no per-user calls.
+        var userCalls = bed.ReportingCalls().Where(call => call.PathAndQuery.StartsWith("/v1/users", StringComparison.Ordinal)).ToList();
+        Assert.All(userCalls, call => Assert.StartsWith("/v1/users?", call.PathAndQuery, StringComparison.Ordinal));
+        Assert.Equal(days.Count * 2, userCalls.Count);
+    }
+
+    private static void AssertEveryLineIsAVersionAndNoneRepeats(IReadOnlyList<ReportingRecordVersion> truth, IReadOnlyList<ReportingLine> lines)
+    {
+        var versions = truth.GroupBy(version => (version.DataType, version.Key)).ToDictionary(group => group.Key, group => group.Select(version => version.Json).ToList());
+        foreach (var group in lines.GroupBy(line => (line.DataType, line.Key)))
+        {
+            Assert.True(versions.TryGetValue(group.Key, out var known), $"{group.Key} was delivered but never existed");
+            var order = group.Select(line => known!.IndexOf(line.Record)).ToList();
+            Assert.DoesNotContain(-1, order);
+            // Never the same content twice, and never an older version after a newer one.
+            Assert.Equal(order.Distinct().Count(), order.Count);
+            Assert.Equal(order.Order(), order);
+        }
+    }
+
+    private static void AssertRollingLimit(IReadOnlyList<KnowBe4Call> calls, TimeSpan window, int limit)
+    {
+        var times = calls.Select(call => call.At).Order().ToList();
+        for (var i = limit; i < times.Count; i++)
+        {
+            Assert.True(times[i] - times[i - limit] >= window, $"{limit + 1} Reporting calls within {window}: {times[i - limit]:O} to {times[i]:O}");
+        }
+    }
+}
