@@ -12,52 +12,21 @@ internal sealed class ApiConnection
 {
     public const string ApiKeyVariable = "KB4_API_KEY";
 
-    private readonly Option<KnowBe4Region?> _region = CliOptions.Choice<KnowBe4Region>(
-        "--region", "KnowBe4 region of the account [default: us]",
-        [("us", KnowBe4Region.Us), ("eu", KnowBe4Region.Eu), ("ca", KnowBe4Region.Ca), ("uk", KnowBe4Region.Uk), ("de", KnowBe4Region.De)]);
-
-    private readonly Option<Uri?> _baseUrl = CliOptions.Url("--base-url", "API base URL instead of a region (for example an emulator)");
-
-    private readonly Option<string?> _apiKey = new("--api-key")
-    {
-        Description = $"User Event API key (default: the {ApiKeyVariable} environment variable, which keeps it out of the process list)",
-        HelpName = "KEY",
-    };
-
-    private readonly Option<bool> _json = new("--json") { Description = "Print the API's JSON instead of a table" };
+    private readonly ConnectionOptions _options = new("User Event API", ApiKeyVariable, ", which keeps it out of the process list", KnowBe4Regions.BaseUrl);
 
     /// <summary>Adds the shared options to <paramref name="command"/> and runs <paramref name="body"/> as its action.</summary>
-    public void Attach(Command command, Func<ApiCommandContext, Task<int>> body)
-    {
-        command.Options.Add(_region);
-        command.Options.Add(_baseUrl);
-        command.Options.Add(_apiKey);
-        command.Options.Add(_json);
-        command.Validators.Add(result =>
-        {
-            if (result.GetResult(_region) is not null && result.GetResult(_baseUrl) is not null)
-            {
-                result.AddError("Use either --region or --base-url, not both.");
-            }
-        });
-        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, body, cancellationToken));
-    }
+    public void Attach(Command command, Func<ApiCommandContext, Task<int>> body) =>
+        _options.Attach(command, (parseResult, cancellationToken) => RunAsync(parseResult, body, cancellationToken));
 
     private async Task<int> RunAsync(ParseResult parseResult, Func<ApiCommandContext, Task<int>> body, CancellationToken cancellationToken)
     {
         var output = parseResult.InvocationConfiguration.Output;
         var error = parseResult.InvocationConfiguration.Error;
-        var apiKey = (parseResult.GetValue(_apiKey) ?? Environment.GetEnvironmentVariable(ApiKeyVariable))?.Trim();
-        if (string.IsNullOrEmpty(apiKey))
+        if (await _options.ResolveAsync(parseResult) is not { } connection)
         {
-            await error.WriteLineAsync($"No API key: pass --api-key KEY or set the {ApiKeyVariable} environment variable.");
             return ExitCodes.Usage;
         }
-        var baseUrl = parseResult.GetValue(_baseUrl) ?? KnowBe4Regions.BaseUrl(parseResult.GetValue(_region) ?? KnowBe4Region.Us);
-        if (baseUrl.Scheme == Uri.UriSchemeHttp && !baseUrl.IsLoopback)
-        {
-            await error.WriteLineAsync($"warning: {baseUrl.Host} is reached over plain http; the API key travels unencrypted.");
-        }
+        var (apiKey, baseUrl) = connection;
 
         using var httpClient = CreateHttpClient();
         KnowBe4Client client;
@@ -73,7 +42,7 @@ internal sealed class ApiConnection
 
         try
         {
-            return await body(new ApiCommandContext(client, parseResult, output, error, parseResult.GetValue(_json), cancellationToken));
+            return await body(new ApiCommandContext(client, parseResult, output, error, _options.Json(parseResult), cancellationToken));
         }
         catch (KnowBe4ApiException exception)
         {

@@ -152,50 +152,19 @@ internal static class ReportingCommands
     /// <summary><c>--region</c>, <c>--base-url</c>, <c>--api-key</c> (or <c>KB4_REPORTING_API_KEY</c>) and <c>--json</c> for Reporting commands.</summary>
     private sealed class ReportingConnection
     {
-        private readonly Option<KnowBe4Region?> _region = CliOptions.Choice<KnowBe4Region>(
-            "--region", "KnowBe4 region of the account [default: us]",
-            [("us", KnowBe4Region.Us), ("eu", KnowBe4Region.Eu), ("ca", KnowBe4Region.Ca), ("uk", KnowBe4Region.Uk), ("de", KnowBe4Region.De)]);
+        private readonly ConnectionOptions _options = new("Reporting API", ApiKeyVariable, "; User Event keys do not work here", KnowBe4Regions.ReportingBaseUrl);
 
-        private readonly Option<Uri?> _baseUrl = CliOptions.Url("--base-url", "Reporting API base URL instead of a region (for example an emulator)");
-
-        private readonly Option<string?> _apiKey = new("--api-key")
-        {
-            Description = $"Reporting API key (default: the {ApiKeyVariable} environment variable); User Event keys do not work here",
-            HelpName = "KEY",
-        };
-
-        private readonly Option<bool> _json = new("--json") { Description = "Print the API's JSON instead of a table" };
-
-        public void Attach(Command command, Func<ReportingContext, Task<int>> body)
-        {
-            command.Options.Add(_region);
-            command.Options.Add(_baseUrl);
-            command.Options.Add(_apiKey);
-            command.Options.Add(_json);
-            command.Validators.Add(result =>
-            {
-                if (result.GetResult(_region) is not null && result.GetResult(_baseUrl) is not null)
-                {
-                    result.AddError("Use either --region or --base-url, not both.");
-                }
-            });
-            command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, body, cancellationToken));
-        }
+        public void Attach(Command command, Func<ReportingContext, Task<int>> body) =>
+            _options.Attach(command, (parseResult, cancellationToken) => RunAsync(parseResult, body, cancellationToken));
 
         private async Task<int> RunAsync(ParseResult parseResult, Func<ReportingContext, Task<int>> body, CancellationToken cancellationToken)
         {
             var error = parseResult.InvocationConfiguration.Error;
-            var apiKey = (parseResult.GetValue(_apiKey) ?? Environment.GetEnvironmentVariable(ApiKeyVariable))?.Trim();
-            if (string.IsNullOrEmpty(apiKey))
+            if (await _options.ResolveAsync(parseResult) is not { } connection)
             {
-                await error.WriteLineAsync($"No Reporting API key: pass --api-key KEY or set the {ApiKeyVariable} environment variable.");
                 return ExitCodes.Usage;
             }
-            var baseUrl = parseResult.GetValue(_baseUrl) ?? KnowBe4Regions.ReportingBaseUrl(parseResult.GetValue(_region) ?? KnowBe4Region.Us);
-            if (baseUrl.Scheme == Uri.UriSchemeHttp && !baseUrl.IsLoopback)
-            {
-                await error.WriteLineAsync($"warning: {baseUrl.Host} is reached over plain http; the API key travels unencrypted.");
-            }
+            var (apiKey, baseUrl) = connection;
             using var perSecond = new RollingWindowRateLimiter(ReportingGate.PerSecond, ReportingGate.SecondWindow, 100, TimeProvider.System);
             using var perMinute = new RollingWindowRateLimiter(ReportingGate.PerBurst, ReportingGate.BurstWindow, 100, TimeProvider.System);
             using var http = new HttpClient(new PatientHandler
@@ -221,7 +190,7 @@ internal static class ReportingCommands
             }
             try
             {
-                return await body(new ReportingContext(client, parseResult, parseResult.InvocationConfiguration.Output, parseResult.GetValue(_json), cancellationToken));
+                return await body(new ReportingContext(client, parseResult, parseResult.InvocationConfiguration.Output, _options.Json(parseResult), cancellationToken));
             }
             catch (KnowBe4ApiException exception)
             {
