@@ -25,8 +25,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Source {SourceName}: {Command} applied")]
     public static partial void CommandApplied(this ILogger logger, string sourceName, string command);
 
-    [LoggerMessage(EventId = 4008, Level = LogLevel.Error, Message = "Source {SourceName}: could not store {What}; the source keeps running and stores it again on its next step")]
-    public static partial void StoreFailed(this ILogger logger, Exception exception, string sourceName, string what);
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Error, Message = "Source {SourceName}: could not store {What} ({Reason}); the source keeps running and stores it again on its next step")]
+    public static partial void StoreFailed(this ILogger logger, string sourceName, string what, string reason);
 
     [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "Source {SourceName} resumed from storage in {State} (error class {ErrorClass}, first failure {FirstFailureAt:o})")]
     public static partial void Resumed(this ILogger logger, string sourceName, SourceState state, ErrorClass? errorClass, DateTimeOffset? firstFailureAt);

@@ -455,9 +455,10 @@ public sealed class SourceSupervisor
         {
             write();
         }
-        catch (Exception error) when (error is LiteException or IOException)
+        catch (Exception error) when (error is LiteException or IOException or ObjectDisposedException)
         {
-            _logger.StoreFailed(error, _source.Name, what);
+            // One line, no stack trace: a full disk is the operator's to fix, not a bug to debug.
+            _logger.StoreFailed(_source.Name, what, $"{error.GetType().Name}: {error.Message}");
         }
     }
 
