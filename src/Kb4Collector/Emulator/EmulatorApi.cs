@@ -38,26 +38,9 @@ internal sealed class EmulatorApi(EmulatorState state, CancellationToken stoppin
     public async Task ServeAsync(HttpContext context, ApiRoute route)
     {
         var admission = state.Admit(context.Request.Path.Value ?? "/", context.Request.Headers.Authorization, state.Now);
-        if (admission.Rejection is { } rejection)
+        if (!await PassAdmissionAsync(context, admission, state.TimeProvider, stopping))
         {
-            using (rejection)
-            {
-                await WriteAsync(context, rejection, ResponseMangling.None);
-            }
             return;
-        }
-        if (admission.Delay > TimeSpan.Zero)
-        {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-            try
-            {
-                await Task.Delay(admission.Delay, state.TimeProvider, linked.Token);
-            }
-            catch (OperationCanceledException) when (linked.IsCancellationRequested)
-            {
-                context.Abort();
-                return;
-            }
         }
         using var response = await HandleAsync(context, route, admission.Key!);
         await WriteAsync(context, response, admission.Mangling);
@@ -114,6 +97,36 @@ internal sealed class EmulatorApi(EmulatorState state, CancellationToken stoppin
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Answers a rejected request (its 401, 429 or fault) or waits out its admission delay. False when the request is
+    /// answered or gone, so the caller serves it only on true.
+    /// </summary>
+    internal static async Task<bool> PassAdmissionAsync(HttpContext context, Admission admission, TimeProvider time, CancellationToken stopping)
+    {
+        if (admission.Rejection is { } rejection)
+        {
+            using (rejection)
+            {
+                await WriteAsync(context, rejection, ResponseMangling.None);
+            }
+            return false;
+        }
+        if (admission.Delay > TimeSpan.Zero)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+            try
+            {
+                await Task.Delay(admission.Delay, time, linked.Token);
+            }
+            catch (OperationCanceledException) when (linked.IsCancellationRequested)
+            {
+                context.Abort();
+                return false;
+            }
+        }
+        return true;
     }
 
     internal static async Task WriteAsync(HttpContext context, EmulatorResponse response, ResponseMangling mangling)

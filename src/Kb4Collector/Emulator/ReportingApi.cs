@@ -15,26 +15,9 @@ internal sealed class ReportingApi(EmulatorState state, CancellationToken stoppi
     {
         var path = context.Request.Path.Value ?? "/";
         var admission = state.AdmitReporting(path, context.Request.Headers.Authorization, state.Now);
-        if (admission.Rejection is { } rejection)
+        if (!await EmulatorApi.PassAdmissionAsync(context, admission, state.TimeProvider, stopping))
         {
-            using (rejection)
-            {
-                await EmulatorApi.WriteAsync(context, rejection, ResponseMangling.None);
-            }
             return;
-        }
-        if (admission.Delay > TimeSpan.Zero)
-        {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-            try
-            {
-                await Task.Delay(admission.Delay, state.TimeProvider, linked.Token);
-            }
-            catch (OperationCanceledException) when (linked.IsCancellationRequested)
-            {
-                context.Abort();
-                return;
-            }
         }
         var route = (context.Request.RouteValues["path"] as string ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
         context.Response.Headers["X-Request-Id"] = Guid.NewGuid().ToString();

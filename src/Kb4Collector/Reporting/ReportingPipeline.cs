@@ -323,27 +323,13 @@ public sealed class ReportingPipeline
     private async Task<TimeSpan?> PollEnrollmentsAsync(ReportingCheckpointDocument checkpoint, PollCounts poll, PollProgress progress, CancellationToken cancellationToken)
     {
         var fingerprints = _store.Fingerprints(Id);
-        for (var page = checkpoint.ResumePage; ; page++)
+        if (await ListAllAsync(
+                "/v1/training/enrollments", EnrollmentsTemplate, checkpoint, poll, progress,
+                records => Changes(records, fingerprints, "", record => record.Text("enrollment_id") ?? UserId(record) + ":" + record.Text("campaign_name") + ":" + record.Text("module_name"), null),
+                cancellationToken) is { } wait)
         {
-            var listed = await CallAsync(EnrollmentsTemplate, token => _client.ListPageAsync("/v1/training/enrollments", EnrollmentsTemplate, page, null, token), cancellationToken);
-            if (listed.Wait is { } wait)
-            {
-                checkpoint.ResumePage = page;
-                return wait;
-            }
-            progress.FirstPageArrived();
-            if (listed.Value!.Count == 0)
-            {
-                break;
-            }
-            var pending = Changes(listed.Value, fingerprints, "", record => record.Text("enrollment_id") ?? UserId(record) + ":" + record.Text("campaign_name") + ":" + record.Text("module_name"), null);
-            checkpoint.ResumePage = page + 1;
-            if (pending.Count > 0)
-            {
-                await DeliverAsync(pending, checkpoint, null, poll, cancellationToken);
-            }
+            return wait;
         }
-        checkpoint.ResumePage = 1;
         checkpoint.LastCompletedAt = _time.GetUtcNow().UtcDateTime;
         return null;
     }
@@ -365,9 +351,32 @@ public sealed class ReportingPipeline
         }
         var day = today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var fingerprints = _store.Fingerprints(Id, day);
+        if (await ListAllAsync(
+                "/v1/users", UsersTemplate, checkpoint, poll, progress,
+                records => Changes(records, fingerprints, day, record => (record.Text("id") ?? record.Text("email") ?? "?") + "/" + day, null, snapshotDay: day),
+                cancellationToken) is { } wait)
+        {
+            return wait;
+        }
+        checkpoint.SnapshotDay = today;
+        checkpoint.SnapshotInProgress = null;
+        checkpoint.LastCompletedAt = _time.GetUtcNow().UtcDateTime;
+        _store.DeleteGroupsExcept(Id, day);
+        return null;
+    }
+
+    /// <summary>
+    /// Lists every page of <paramref name="path"/> from the checkpoint's resume page to the first empty one, delivering
+    /// each page's changes as it goes. Returns how long to wait when a limit stopped it (it resumes at that page); null
+    /// when the list ended (the next list starts at page 1).
+    /// </summary>
+    private async Task<TimeSpan?> ListAllAsync(
+        string path, string template, ReportingCheckpointDocument checkpoint, PollCounts poll, PollProgress progress,
+        Func<IReadOnlyList<ReportingRecord>, List<Pending>> changes, CancellationToken cancellationToken)
+    {
         for (var page = checkpoint.ResumePage; ; page++)
         {
-            var listed = await CallAsync(UsersTemplate, token => _client.ListPageAsync("/v1/users", UsersTemplate, page, null, token), cancellationToken);
+            var listed = await CallAsync(template, token => _client.ListPageAsync(path, template, page, null, token), cancellationToken);
             if (listed.Wait is { } wait)
             {
                 checkpoint.ResumePage = page;
@@ -376,21 +385,16 @@ public sealed class ReportingPipeline
             progress.FirstPageArrived();
             if (listed.Value!.Count == 0)
             {
-                break;
+                checkpoint.ResumePage = 1;
+                return null;
             }
-            var pending = Changes(listed.Value, fingerprints, day, record => (record.Text("id") ?? record.Text("email") ?? "?") + "/" + day, null, snapshotDay: day);
+            var pending = changes(listed.Value);
             checkpoint.ResumePage = page + 1;
             if (pending.Count > 0)
             {
                 await DeliverAsync(pending, checkpoint, null, poll, cancellationToken);
             }
         }
-        checkpoint.ResumePage = 1;
-        checkpoint.SnapshotDay = today;
-        checkpoint.SnapshotInProgress = null;
-        checkpoint.LastCompletedAt = _time.GetUtcNow().UtcDateTime;
-        _store.DeleteGroupsExcept(Id, day);
-        return null;
     }
 
     // ---- change detection, envelope, delivery ----

@@ -28,9 +28,6 @@ internal sealed class RecoveringEngine : ILiteEngine
         _engine = open();
     }
 
-    /// <summary>How many times the file was opened again after a failure.</summary>
-    public int Reopened { get; private set; }
-
     public int Checkpoint() => Run(engine => engine.Checkpoint());
 
     public long Rebuild(RebuildOptions options) => Run(engine => engine.Rebuild(options));
@@ -48,7 +45,7 @@ internal sealed class RecoveringEngine : ILiteEngine
         _transaction.Value = null;
         if (begunOn is not null && !ReferenceEquals(begunOn, CurrentOrNull()))
         {
-            throw new IOException("the database file was opened again after a failed write; this transaction was lost with the failed instance");
+            throw TransactionLost();
         }
         return Run(engine => engine.Commit());
     }
@@ -107,7 +104,7 @@ internal sealed class RecoveringEngine : ILiteEngine
             var engine = Current();
             if (_transaction.Value is { } begunOn && !ReferenceEquals(begunOn, engine))
             {
-                throw new IOException("the database file was opened again after a failed write; this transaction was lost with the failed instance");
+                throw TransactionLost();
             }
             try
             {
@@ -128,6 +125,9 @@ internal sealed class RecoveringEngine : ILiteEngine
             }
         }
     }
+
+    private static IOException TransactionLost() =>
+        new("the database file was opened again after a failed write; this transaction was lost with the failed instance");
 
     private ILiteEngine? CurrentOrNull()
     {
@@ -155,7 +155,6 @@ internal sealed class RecoveringEngine : ILiteEngine
                 // the next call tries again.
                 _engine = _open();
                 _failed = false;
-                Reopened++;
             }
             return _engine;
         }
