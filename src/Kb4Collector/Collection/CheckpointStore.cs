@@ -36,7 +36,10 @@ internal sealed class CheckpointStore(CollectorDatabase database)
         }
     }
 
-    /// <summary>Writes batches' effects in one transaction. LiteDB transactions belong to a thread: call it from one.</summary>
+    /// <summary>
+    /// Writes batches' effects in one transaction. LiteDB transactions belong to a thread: call it from one. Writing the
+    /// same batches again changes nothing (their chunks carry their ids): a commit reported failed may have landed.
+    /// </summary>
     public void Commit(IReadOnlyList<BatchEffects> batches)
     {
         BeforeCommit?.Invoke();
@@ -47,7 +50,7 @@ internal sealed class CheckpointStore(CollectorDatabase database)
             {
                 if (batch.Chunks.Count > 0)
                 {
-                    _seen.Insert(batch.Chunks);
+                    _seen.Upsert(batch.Chunks);
                 }
             }
             _cursors.Upsert(batches[^1].Cursor);

@@ -1,5 +1,6 @@
 using Kb4Collector.Delivery;
 using Kb4Collector.KnowBe4;
+using LiteDB;
 using Microsoft.Extensions.Logging;
 
 namespace Kb4Collector.Collection;
@@ -209,7 +210,7 @@ internal sealed class DeliveryOutbox(string sourceId, CollectionOptions options,
     {
         var chunks = keysByDay
             .Where(entry => entry.Value.Count > 0)
-            .Select(entry => new SeenChunkDocument { SourceId = sourceId, Day = CheckpointStore.ToDateTime(entry.Key), Keys = EventKey.Pack(entry.Value) })
+            .Select(entry => new SeenChunkDocument { Id = ObjectId.NewObjectId(), SourceId = sourceId, Day = CheckpointStore.ToDateTime(entry.Key), Keys = EventKey.Pack(entry.Value) })
             .ToList();
         keysByDay.Clear();
         return chunks;

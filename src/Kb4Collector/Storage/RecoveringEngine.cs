@@ -9,10 +9,14 @@ namespace Kb4Collector.Storage;
 /// collection until the daemon restarts. The <see cref="LiteDatabase"/> and its collections hold this engine, not the
 /// failed one: the call after the failure opens the file again and everyone carries on, re-committing what they hold.
 /// A transaction begun on the failed instance fails as a whole (its commit throws); a lone call that raced with the
-/// reopening runs again on the new instance.
+/// reopening runs again on the new instance. A commit, and a write outside a transaction, returns only once LiteDB's
+/// writer has written it (<see cref="LogWriterBarrier"/>): what was acknowledged is in the file, or the call failed.
 /// </summary>
 internal sealed class RecoveringEngine : ILiteEngine
 {
+    /// <summary>LiteDB's own default: 1,000 pages of 8 KiB.</summary>
+    private const long CheckpointLogBytes = 1_000 * 8_192;
+
     private readonly Func<ILiteEngine> _open;
     private readonly Lock _gate = new();
 
@@ -20,15 +24,21 @@ internal sealed class RecoveringEngine : ILiteEngine
     private readonly ThreadLocal<ILiteEngine?> _transaction = new();
     private ILiteEngine _engine;
     private bool _failed;
+    private int _checkpointing;
     private bool _disposed;
 
     public RecoveringEngine(Func<ILiteEngine> open)
     {
+        LogWriterBarrier.Check();
         _open = open;
-        _engine = open();
+        _engine = OpenWithoutAutomaticCheckpoints();
     }
 
-    public int Checkpoint() => Run(engine => engine.Checkpoint());
+    public int Checkpoint() => Run(engine =>
+    {
+        LogWriterBarrier.Checkpoint(engine);
+        return 0;
+    });
 
     public long Rebuild(RebuildOptions options) => Run(engine => engine.Rebuild(options));
 
@@ -43,11 +53,34 @@ internal sealed class RecoveringEngine : ILiteEngine
     {
         var begunOn = _transaction.Value;
         _transaction.Value = null;
-        if (begunOn is not null && !ReferenceEquals(begunOn, CurrentOrNull()))
+        if (begunOn is null)
+        {
+            return Run(engine => engine.Commit()); // no transaction: LiteDB's no-op
+        }
+        if (!ReferenceEquals(begunOn, CurrentOrNull()))
         {
             throw TransactionLost();
         }
-        return Run(engine => engine.Commit());
+        // Never run again on another instance: the transaction lives only in the one it began on. Once another thread
+        // has closed that instance, a second Commit would find no transaction there and "succeed" with nothing written.
+        try
+        {
+            if (!begunOn.Commit())
+            {
+                throw TransactionLost();
+            }
+            LogWriterBarrier.WaitUntilWritten(begunOn);
+        }
+        catch (Exception error) when (error is IOException or ObjectDisposedException)
+        {
+            lock (_gate)
+            {
+                _failed |= ReferenceEquals(begunOn, _engine);
+            }
+            throw;
+        }
+        CheckpointWhenTheLogIsLong(begunOn);
+        return true;
     }
 
     public bool Rollback()
@@ -63,29 +96,29 @@ internal sealed class RecoveringEngine : ILiteEngine
 
     public IBsonDataReader Query(string collection, Query query) => Run(engine => engine.Query(collection, query));
 
-    public int Insert(string collection, IEnumerable<BsonDocument> docs, BsonAutoId autoId) => Run(engine => engine.Insert(collection, docs, autoId));
+    public int Insert(string collection, IEnumerable<BsonDocument> docs, BsonAutoId autoId) => RunWrite(engine => engine.Insert(collection, docs, autoId));
 
-    public int Update(string collection, IEnumerable<BsonDocument> docs) => Run(engine => engine.Update(collection, docs));
+    public int Update(string collection, IEnumerable<BsonDocument> docs) => RunWrite(engine => engine.Update(collection, docs));
 
-    public int UpdateMany(string collection, BsonExpression transform, BsonExpression predicate) => Run(engine => engine.UpdateMany(collection, transform, predicate));
+    public int UpdateMany(string collection, BsonExpression transform, BsonExpression predicate) => RunWrite(engine => engine.UpdateMany(collection, transform, predicate));
 
-    public int Upsert(string collection, IEnumerable<BsonDocument> docs, BsonAutoId autoId) => Run(engine => engine.Upsert(collection, docs, autoId));
+    public int Upsert(string collection, IEnumerable<BsonDocument> docs, BsonAutoId autoId) => RunWrite(engine => engine.Upsert(collection, docs, autoId));
 
-    public int Delete(string collection, IEnumerable<BsonValue> ids) => Run(engine => engine.Delete(collection, ids));
+    public int Delete(string collection, IEnumerable<BsonValue> ids) => RunWrite(engine => engine.Delete(collection, ids));
 
-    public int DeleteMany(string collection, BsonExpression predicate) => Run(engine => engine.DeleteMany(collection, predicate));
+    public int DeleteMany(string collection, BsonExpression predicate) => RunWrite(engine => engine.DeleteMany(collection, predicate));
 
-    public bool DropCollection(string name) => Run(engine => engine.DropCollection(name));
+    public bool DropCollection(string name) => RunWrite(engine => engine.DropCollection(name));
 
-    public bool RenameCollection(string name, string newName) => Run(engine => engine.RenameCollection(name, newName));
+    public bool RenameCollection(string name, string newName) => RunWrite(engine => engine.RenameCollection(name, newName));
 
-    public bool EnsureIndex(string collection, string name, BsonExpression expression, bool unique) => Run(engine => engine.EnsureIndex(collection, name, expression, unique));
+    public bool EnsureIndex(string collection, string name, BsonExpression expression, bool unique) => RunWrite(engine => engine.EnsureIndex(collection, name, expression, unique));
 
-    public bool DropIndex(string collection, string name) => Run(engine => engine.DropIndex(collection, name));
+    public bool DropIndex(string collection, string name) => RunWrite(engine => engine.DropIndex(collection, name));
 
     public BsonValue Pragma(string name) => Run(engine => engine.Pragma(name));
 
-    public bool Pragma(string name, BsonValue value) => Run(engine => engine.Pragma(name, value));
+    public bool Pragma(string name, BsonValue value) => RunWrite(engine => engine.Pragma(name, value));
 
     public void Dispose()
     {
@@ -95,6 +128,63 @@ internal sealed class RecoveringEngine : ILiteEngine
             _engine.Dispose();
         }
         _transaction.Dispose();
+    }
+
+    /// <summary>A write outside a transaction commits on its own: it returns once written, like <see cref="Commit"/>.</summary>
+    private T RunWrite<T>(Func<ILiteEngine, T> operation)
+    {
+        var inTransaction = _transaction.Value is not null;
+        ILiteEngine? ranOn = null;
+        var result = Run(engine =>
+        {
+            var written = operation(engine);
+            if (!inTransaction)
+            {
+                LogWriterBarrier.WaitUntilWritten(engine);
+                ranOn = engine;
+            }
+            return written;
+        });
+        if (ranOn is not null)
+        {
+            CheckpointWhenTheLogIsLong(ranOn);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Folds the write-ahead log into the data file once it is long, in the background. LiteDB's own checkpoint (run
+    /// inside a commit) is off: it waits without end for a writer that failed. One at a time; the commit that asked
+    /// for it is written already, so a failure here only makes the next call open the file again.
+    /// </summary>
+    private void CheckpointWhenTheLogIsLong(ILiteEngine engine)
+    {
+        if (LogWriterBarrier.LogLength(engine) < CheckpointLogBytes || Interlocked.Exchange(ref _checkpointing, 1) == 1)
+        {
+            return;
+        }
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                LogWriterBarrier.Checkpoint(engine);
+            }
+            catch (Exception error) when (error is IOException or ObjectDisposedException)
+            {
+                lock (_gate)
+                {
+                    _failed |= ReferenceEquals(engine, _engine);
+                }
+            }
+            catch (LiteException)
+            {
+                // Another transaction held the file past LiteDB's lock timeout: the next long log tries again.
+            }
+            finally
+            {
+                Volatile.Write(ref _checkpointing, 0);
+            }
+        });
     }
 
     private T Run<T>(Func<ILiteEngine, T> operation)
@@ -123,6 +213,42 @@ internal sealed class RecoveringEngine : ILiteEngine
                 }
                 // A closed (or replaced) instance: run the call once more, on a new one.
             }
+            catch (LiteException error) when (LogWriterBarrier.IsClosed(engine))
+            {
+                // A call that waited on a lock of an instance a failed write closed meanwhile times out: that is the
+                // failed write, not a damaged file.
+                lock (_gate)
+                {
+                    _failed |= ReferenceEquals(engine, _engine);
+                }
+                throw new IOException($"the database file refused a write while this call waited ({error.Message})", error);
+            }
+        }
+    }
+
+    private ILiteEngine OpenWithoutAutomaticCheckpoints()
+    {
+        var engine = _open();
+        try
+        {
+            if (engine.Pragma("CHECKPOINT") != 0)
+            {
+                engine.Pragma("CHECKPOINT", 0);
+                LogWriterBarrier.WaitUntilWritten(engine);
+            }
+            return engine;
+        }
+        catch (Exception error) when (error is IOException or ObjectDisposedException)
+        {
+            try
+            {
+                engine.Dispose();
+            }
+            catch (Exception disposal) when (disposal is not OutOfMemoryException)
+            {
+                // Already failing: the first error is the one reported.
+            }
+            throw;
         }
     }
 
@@ -153,7 +279,7 @@ internal sealed class RecoveringEngine : ILiteEngine
                 }
                 // Throws while the file still cannot be opened (the disk is still full): the engine stays failed and
                 // the next call tries again.
-                _engine = _open();
+                _engine = OpenWithoutAutomaticCheckpoints();
                 _failed = false;
             }
             return _engine;

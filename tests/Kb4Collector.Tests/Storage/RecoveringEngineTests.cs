@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Kb4Collector.Storage;
 using Kb4Collector.Tests.Support;
 using LiteDB;
@@ -59,6 +60,128 @@ public sealed class RecoveringEngineTests : IDisposable
 
         Assert.True(failures <= 1, $"{failures} transactions failed after the disk had room again");
         Assert.Contains(3, documents.FindAll().Select(document => document["_id"].AsInt32));
+    }
+
+    // LiteDB acknowledges a commit once its pages are queued; its writer fails on the full disk afterwards and the
+    // instance closes, taking the commit with it. Without the writer barrier about one commit in six made on a freshly
+    // reopened instance while the disk was full was acknowledged, then missing from the file.
+    [Fact]
+    public void EveryCommitThatReturnedIsInTheFileAfterTheDiskWasFull()
+    {
+        var storage = new StorageFaultSwitch();
+        var acknowledged = new List<int>();
+        using (var database = CollectorDatabase.Open(_folder, storage.Wrap))
+        {
+            var batches = database.Database.GetCollection("batches");
+            for (var batch = 1; batch <= 400; batch++)
+            {
+                // Full for batches 50-149 and 250-349: each failure reopens the file, and the next commit runs on the new instance.
+                storage.Failing = batch % 200 is >= 50 and < 150;
+                try
+                {
+                    database.Database.BeginTrans();
+                    batches.Insert(Enumerable.Range(0, 10).Select(item => new BsonDocument { ["_id"] = batch * 100 + item, ["pad"] = new string('x', 500) }));
+                    database.Database.Commit();
+                    acknowledged.Add(batch);
+                }
+                catch (Exception error) when (error is IOException or ObjectDisposedException)
+                {
+                    Refused(() => database.Database.Rollback());
+                }
+            }
+            storage.Failing = false;
+        }
+
+        using var reopened = CollectorDatabase.Open(_folder);
+        var stored = reopened.Database.GetCollection("batches").FindAll().Select(document => document["_id"].AsInt32 / 100).ToHashSet();
+        Assert.True(storage.Failures > 0, "the disk never refused a write");
+        Assert.True(acknowledged.Count >= 200, $"only {acknowledged.Count} of 400 commits returned");
+        var lost = acknowledged.Where(batch => !stored.Contains(batch)).ToList();
+        Assert.True(lost.Count == 0, $"{lost.Count} acknowledged commits missing after reopening: {string.Join(", ", lost.Take(20))}");
+    }
+
+    // LiteDB checkpoints inside a commit once its log holds 1,000 pages, and that checkpoint waits without end for a
+    // writer that failed: with the disk full at that moment the commit never returned (the collector's thread hung).
+    [Fact]
+    public async Task ACommitThatFillsTheLogWhileTheDiskIsFullFailsInsteadOfHanging()
+    {
+        var storage = new StorageFaultSwitch();
+        var logFile = Path.Combine(_folder, "kb4collector-log.db");
+        using var database = CollectorDatabase.Open(_folder, storage.Wrap);
+        var documents = database.Database.GetCollection("probe");
+        var padding = new string('x', 6_000);
+        var id = 0;
+        // Another thread's open transaction keeps LiteDB from checkpointing while the log grows past 1,000 pages.
+        using (var reader = new OpenTransaction(database.Database))
+        {
+            while (new FileInfo(logFile).Length < 1_050L * 8_192)
+            {
+                documents.Insert(new BsonDocument { ["_id"] = ++id, ["pad"] = padding });
+            }
+        }
+
+        // The collector folds a long log itself, in the background, once that transaction is gone: let it finish.
+        var folded = Stopwatch.StartNew();
+        while (new FileInfo(logFile).Length >= 1_050L * 8_192 && folded.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        // The writer falls behind, then fails: the commit has queued every page before the disk refuses the first.
+        storage.Holding = true;
+        storage.Failing = true;
+        var commit = Task.Run(() => Refused(() =>
+        {
+            database.Database.BeginTrans();
+            try
+            {
+                documents.Insert(Enumerable.Range(0, 40).Select(_ => new BsonDocument { ["_id"] = ++id, ["pad"] = padding }));
+                database.Database.Commit();
+            }
+            catch
+            {
+                Refused(() => database.Database.Rollback());
+                throw;
+            }
+        }), TestContext.Current.CancellationToken);
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        storage.Holding = false;
+        var finished = await Task.WhenAny(commit, Task.Delay(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        storage.Failing = false;
+
+        Assert.True(finished == commit, "the commit hung in LiteDB's checkpoint after the disk refused a write");
+        Assert.True(storage.Failures > 0, "the disk never refused a write");
+        WithRoom(() => documents.Insert(new BsonDocument { ["_id"] = ++id }));
+        Assert.Contains(id, documents.FindAll().Select(document => document["_id"].AsInt32));
+    }
+
+    /// <summary>A transaction held open on a thread of its own (LiteDB transactions belong to a thread) until disposed.</summary>
+    private sealed class OpenTransaction : IDisposable
+    {
+        private readonly ManualResetEventSlim _begun = new();
+        private readonly ManualResetEventSlim _end = new();
+        private readonly Thread _thread;
+
+        public OpenTransaction(LiteDatabase database)
+        {
+            _thread = new Thread(() =>
+            {
+                database.BeginTrans();
+                _begun.Set();
+                _end.Wait();
+                database.Rollback();
+            });
+            _thread.Start();
+            _begun.Wait();
+        }
+
+        public void Dispose()
+        {
+            _end.Set();
+            _thread.Join();
+            _begun.Dispose();
+            _end.Dispose();
+        }
     }
 
     /// <summary>Runs a write while the disk is full: it may fail now, or its failure may surface later.</summary>

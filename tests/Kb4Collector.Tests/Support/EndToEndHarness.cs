@@ -630,6 +630,9 @@ internal sealed class StorageFaultSwitch
         set => _failing = value;
     }
 
+    /// <summary>While set, writes and flushes wait (then fail or pass): LiteDB's writer falls behind its commits.</summary>
+    public bool Holding { get; set; }
+
     public Stream Wrap(Stream file) => new FailingStream(file, this);
 
     private sealed class FailingStream(Stream inner, StorageFaultSwitch storage) : Stream
@@ -673,6 +676,10 @@ internal sealed class StorageFaultSwitch
         // Disposing the wrapper leaves the file stream open: it belongs to the database, which closes it after LiteDB.
         private void ThrowIfFull()
         {
+            while (storage.Holding)
+            {
+                Thread.Sleep(5);
+            }
             if (storage.Failing)
             {
                 Interlocked.Increment(ref storage._failures);
