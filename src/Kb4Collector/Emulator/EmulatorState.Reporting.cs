@@ -185,6 +185,15 @@ internal sealed partial class EmulatorState
                 ["account"] => Object((world, now), static (w, s) => s.world.WriteAccount(w, s.now)),
                 ["users"] => List(world.ActiveUsers, paging, (world, now), static (w, user, s) => s.world.WriteUser(w, user, s.now)),
                 ["users", var id] => Find(world.ActiveUsers, user => Matches(user.Id, id), (world, now), static (w, user, s) => s.world.WriteUser(w, user, s.now)),
+                ["users", var id, "risk_score_history"] => world.ActiveUsers.FirstOrDefault(user => Matches(user.Id, id)) is { } user
+                    ? History(world, paging, query, now, day => world.RiskScore(user, day))
+                    : NotFound(),
+                ["account", "risk_score_history"] => History(world, paging, query, now, world.AccountRiskScore),
+                ["groups"] => List(ReportingWorld.Groups, paging, (world, now), static (w, group, s) => s.world.WriteGroup(w, group, s.now)),
+                ["groups", var id] => Find(ReportingWorld.Groups, group => Matches(group.Id, id), (world, now), static (w, group, s) => s.world.WriteGroup(w, group, s.now)),
+                ["groups", var id, "risk_score_history"] => ReportingWorld.Groups.FirstOrDefault(group => Matches(group.Id, id)) is { } group
+                    ? History(world, paging, query, now, day => world.GroupRiskScore(group, day))
+                    : NotFound(),
                 ["phishing", "security_tests"] => List(world.Tests(now), paging, now, static (w, test, n) => ReportingWorld.WriteTest(w, test, n)),
                 ["phishing", "campaigns", var id, "security_tests"] =>
                     List([.. world.Tests(now).Where(test => Matches(test.CampaignId, id))], paging, now, static (w, test, n) => ReportingWorld.WriteTest(w, test, n)),
@@ -222,6 +231,14 @@ internal sealed partial class EmulatorState
         }
     }
 
+    public IReadOnlyList<ReportingRecordVersion> SnapshotRiskHistory(string? account, DateOnly day)
+    {
+        lock (_gate)
+        {
+            return [.. _reporting.Where(entry => account is null || entry.Key.Name == account).SelectMany(entry => entry.Value.RiskHistory(day))];
+        }
+    }
+
     /// <summary>The ids of tests closed before <paramref name="before"/>.</summary>
     public IReadOnlyList<long> SnapshotClosedTests(string? account, DateTimeOffset before)
     {
@@ -246,6 +263,14 @@ internal sealed partial class EmulatorState
             enrollments = enrollments.Where(e => Matches(e.User.Id, user));
         }
         return [.. enrollments];
+    }
+
+    /// <summary>A risk score history: a point a day, oldest first, over the default window or everything with <c>full=true</c>.</summary>
+    private static EmulatorResponse History(ReportingWorld world, ReportingPage paging, IQueryCollection query, DateTimeOffset now, Func<DateOnly, double> score)
+    {
+        var full = string.Equals(query["full"], "true", StringComparison.OrdinalIgnoreCase);
+        var days = world.HistoryDays(DateOnly.FromDateTime(now.UtcDateTime), full);
+        return List([.. days.Select(day => (day, score: score(day)))], paging, 0, static (w, point, _) => ReportingWorld.WriteRiskPoint(w, point.day, point.score));
     }
 
     private static EmulatorResponse CampaignList(IReadOnlyList<TrainingCampaign> campaigns, ReportingPage paging, IQueryCollection query, DateTimeOffset now)

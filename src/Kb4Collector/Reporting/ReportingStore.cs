@@ -19,6 +19,12 @@ internal sealed class ReportingRecordDocument
 
     public string Fingerprint { get; set; } = "";
 
+    /// <summary>
+    /// A 32-bit hash of each top-level field's value as last delivered, by field name, to name the fields an update
+    /// changed (<c>_kb4.changedFields</c>); null for daily snapshot rows, which are never updated.
+    /// </summary>
+    public Dictionary<string, int>? Fields { get; set; }
+
     public static string IdOf(string owner, string key) => owner + "|" + key;
 }
 
@@ -67,6 +73,14 @@ internal sealed class ReportingCheckpointDocument
 
     public DateTime? LastCompletedAt { get; set; }
 
+    /// <summary>The UTC day whose account and group risk history sweep is complete (userRiskScores).</summary>
+    public DateTime? HistoryDay { get; set; }
+
+    /// <summary>The day of an interrupted history sweep, and what it has read: <c>account</c> and group ids.</summary>
+    public DateTime? HistoryInProgress { get; set; }
+
+    public List<string> HistoryDone { get; set; } = [];
+
     /// <summary>The UTC day whose risk snapshot is complete (userRiskScores).</summary>
     public DateTime? SnapshotDay { get; set; }
 
@@ -79,8 +93,11 @@ internal sealed class ReportingCheckpointDocument
     public long Calls { get; set; }
 }
 
-/// <summary>One record accepted by the sink: its key, group and new fingerprint, and whether it was new.</summary>
-internal readonly record struct AcceptedRecord(string Key, string Group, string Fingerprint, bool Created);
+/// <summary>One record accepted by the sink: its key, group, new fingerprint and field hashes, and whether it was new.</summary>
+internal readonly record struct AcceptedRecord(string Key, string Group, string Fingerprint, Dictionary<string, int>? Fields, bool Created);
+
+/// <summary>What the collector last delivered of a record: its content fingerprint and field hashes (null when not kept).</summary>
+internal sealed record KnownRecord(string Fingerprint, Dictionary<string, int>? Fields);
 
 /// <summary>
 /// The only owner of the Reporting documents. An accepted batch's fingerprints and the checkpoint after it are written
@@ -125,14 +142,14 @@ internal sealed class ReportingStore(CollectorDatabase database)
         }
     }
 
-    /// <summary>The fingerprints of a data type's records (of one group when given), by key.</summary>
-    public Dictionary<string, string> Fingerprints(string owner, string? group = null)
+    /// <summary>What was last delivered of a data type's records (of one group when given), by key.</summary>
+    public Dictionary<string, KnownRecord> Known(string owner, string? group = null)
     {
         var prefix = owner + "|";
         var records = group is null
             ? _records.Find(record => record.Owner == owner)
             : _records.Find(record => record.Owner == owner && record.Group == group);
-        return records.ToDictionary(record => record.Id[prefix.Length..], record => record.Fingerprint, StringComparer.Ordinal);
+        return records.ToDictionary(record => record.Id[prefix.Length..], record => new KnownRecord(record.Fingerprint, record.Fields), StringComparer.Ordinal);
     }
 
     public List<ReportingTestDocument> Tests(string owner) => [.. _tests.Find(test => test.Owner == owner)];
@@ -146,7 +163,14 @@ internal sealed class ReportingStore(CollectorDatabase database)
         {
             foreach (var record in accepted)
             {
-                _records.Upsert(new ReportingRecordDocument { Id = ReportingRecordDocument.IdOf(owner, record.Key), Owner = owner, Group = record.Group, Fingerprint = record.Fingerprint });
+                _records.Upsert(new ReportingRecordDocument
+                {
+                    Id = ReportingRecordDocument.IdOf(owner, record.Key),
+                    Owner = owner,
+                    Group = record.Group,
+                    Fingerprint = record.Fingerprint,
+                    Fields = record.Fields,
+                });
                 if (record.Created)
                 {
                     checkpoint.Created++;
@@ -170,8 +194,9 @@ internal sealed class ReportingStore(CollectorDatabase database)
         }
     }
 
-    /// <summary>Forgets the fingerprints of one group (a past day's risk snapshot) once they can no longer matter.</summary>
-    public int DeleteGroupsExcept(string owner, string keep) => _records.DeleteMany(record => record.Owner == owner && record.Group != keep);
+    /// <summary>Forgets the fingerprints of past days' risk snapshots once they can no longer matter (all but <paramref name="keep"/> and <paramref name="alsoKeep"/>).</summary>
+    public int DeleteGroupsExcept(string owner, string keep, string alsoKeep) =>
+        _records.DeleteMany(record => record.Owner == owner && record.Group != keep && record.Group != alsoKeep);
 
     /// <summary>Forgets everything of a data type (its source was removed).</summary>
     public void Delete(string owner)
