@@ -206,7 +206,9 @@ internal sealed partial class EmulatorState
                     : NotFound(),
                 ["training", "campaigns"] => CampaignList(world.Campaigns(now), paging, query, now),
                 ["training", "campaigns", var id] => Find(world.Campaigns(now), campaign => Matches(campaign.CampaignId, id), now, static (w, c, n) => ReportingWorld.WriteCampaign(w, c, n, includePercentages: true)),
-                ["training", "enrollments"] => List(FilterEnrollments(world, query, now), paging, now, static (w, e, n) => ReportingWorld.WriteEnrollment(w, e, n)),
+                ["training", "enrollments"] => query.ContainsKey("cursor") && _scenario.Reporting.EnrollmentCursors
+                    ? EnrollmentCursorPage(FilterEnrollments(world, query, now), query["cursor"].ToString(), paging.PerPage, now)
+                    : List(FilterEnrollments(world, query, now), paging, now, static (w, e, n) => ReportingWorld.WriteEnrollment(w, e, n)),
                 ["training", "enrollments", var id] => Find([.. world.Enrollments(now)], e => Matches(e.EnrollmentId, id), now, static (w, e, n) => ReportingWorld.WriteEnrollment(w, e, n)),
                 _ => NotFound(),
             };
@@ -271,6 +273,63 @@ internal sealed partial class EmulatorState
         var full = string.Equals(query["full"], "true", StringComparison.OrdinalIgnoreCase);
         var days = world.HistoryDays(DateOnly.FromDateTime(now.UtcDateTime), full);
         return List([.. days.Select(day => (day, score: score(day)))], paging, 0, static (w, point, _) => ReportingWorld.WriteRiskPoint(w, point.day, point.score));
+    }
+
+    /// <summary>
+    /// Enrollments by cursor (KnowBe4 documents <c>cursor</c> for this endpoint only): <c>cursor=true</c> starts at the
+    /// beginning; the answer is <c>{"data": [...], "next_cursor": "..."}</c>, <c>next_cursor</c> null on the last page. A
+    /// cursor names the last enrollment id served, so rows that change between pages are neither skipped nor repeated.
+    /// </summary>
+    private static EmulatorResponse EnrollmentCursorPage(List<Enrollment> enrollments, string cursor, int perPage, DateTimeOffset now)
+    {
+        long after;
+        if (cursor.Equals("true", StringComparison.OrdinalIgnoreCase))
+        {
+            after = long.MinValue;
+        }
+        else if (!TryReadCursor(cursor, out after))
+        {
+            return BadRequest("invalid cursor");
+        }
+        var ordered = enrollments.Where(e => e.EnrollmentId > after).OrderBy(e => e.EnrollmentId).ToList();
+        var page = ordered.Take(perPage).ToList();
+        string? next = ordered.Count > page.Count ? WriteCursor(page[^1].EnrollmentId) : null;
+        return EmulatorResponse.Json(200, EmulatorJson.Render((page, next, now), static (writer, s) =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("data");
+            foreach (var enrollment in s.page)
+            {
+                ReportingWorld.WriteEnrollment(writer, enrollment, s.now);
+            }
+            writer.WriteEndArray();
+            if (s.next is null)
+            {
+                writer.WriteNull("next_cursor");
+            }
+            else
+            {
+                writer.WriteString("next_cursor", s.next);
+            }
+            writer.WriteEndObject();
+        }));
+    }
+
+    private static string WriteCursor(long afterId) =>
+        Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("after:" + afterId.ToString(CultureInfo.InvariantCulture))).TrimEnd('=');
+
+    private static bool TryReadCursor(string cursor, out long afterId)
+    {
+        afterId = 0;
+        var padded = cursor + new string('=', (4 - (cursor.Length % 4)) % 4);
+        Span<byte> bytes = stackalloc byte[64];
+        if (cursor.Length > 80 || !Convert.TryFromBase64String(padded, bytes, out var written))
+        {
+            return false;
+        }
+        var text = System.Text.Encoding.ASCII.GetString(bytes[..written]);
+        return text.StartsWith("after:", StringComparison.Ordinal)
+            && long.TryParse(text.AsSpan(6), NumberStyles.Integer, CultureInfo.InvariantCulture, out afterId);
     }
 
     private static EmulatorResponse CampaignList(IReadOnlyList<TrainingCampaign> campaigns, ReportingPage paging, IQueryCollection query, DateTimeOffset now)

@@ -335,7 +335,7 @@ public sealed class ReportingPipeline
         if (await ListAllAsync(
                 "/v1/training/enrollments", EnrollmentsTemplate, checkpoint, poll, progress,
                 records => Changes(records, known, "", record => record.Text("enrollment_id") ?? UserId(record) + ":" + record.Text("campaign_name") + ":" + record.Text("module_name"), null),
-                cancellationToken) is { } wait)
+                cancellationToken, cursor: true) is { } wait)
         {
             return wait;
         }
@@ -487,33 +487,57 @@ public sealed class ReportingPipeline
     }
 
     /// <summary>
-    /// Lists every page of <paramref name="path"/> from the checkpoint's resume page to the first empty one, delivering
-    /// each page's changes as it goes. Returns how long to wait when a limit stopped it (it resumes at that page); null
-    /// when the list ended (the next list starts at page 1).
+    /// Lists every page of <paramref name="path"/> from the checkpoint's resume point to the first empty one, delivering
+    /// each page's changes as it goes. With <paramref name="cursor"/> the walk goes by cursor while the answers offer one
+    /// (and by page numbers when the server ignores it). Returns how long to wait when a limit stopped it (it resumes at
+    /// that page or cursor); null when the list ended (the next list starts at the beginning).
     /// </summary>
     private async Task<TimeSpan?> ListAllAsync(
         string path, string template, ReportingCheckpointDocument checkpoint, PollCounts poll, PollProgress progress,
-        Func<IReadOnlyList<ReportingRecord>, List<Pending>> changes, CancellationToken cancellationToken)
+        Func<IReadOnlyList<ReportingRecord>, List<Pending>> changes, CancellationToken cancellationToken, bool cursor = false)
     {
-        for (var page = checkpoint.ResumePage; ; page++)
+        while (true)
         {
-            var listed = await CallAsync(template, token => _client.ListPageAsync(path, template, page, null, token), cancellationToken);
+            var page = checkpoint.ResumePage;
+            var askCursor = !cursor ? null : checkpoint.ResumeCursor ?? (page == 1 ? "true" : null);
+            CallResult<ReportingPage> listed;
+            try
+            {
+                listed = await CallAsync(template, async token => askCursor is null
+                    ? new ReportingPage(await _client.ListPageAsync(path, template, page, null, token), null, Cursored: false)
+                    : await _client.ListCursorPageAsync(path, template, askCursor, null, token), cancellationToken);
+            }
+            catch (KnowBe4ApiException failure) when (checkpoint.ResumeCursor is not null && failure.Kind is KnowBe4FailureKind.BadRequest or KnowBe4FailureKind.NotFound)
+            {
+                // A saved cursor KnowBe4 no longer accepts: the walk starts over; the fingerprints keep it from re-sending.
+                Log.CursorRefused(_logger, Name, template, failure.Message);
+                checkpoint.ResumeCursor = null;
+                checkpoint.ResumePage = 1;
+                continue;
+            }
             if (listed.Wait is { } wait)
             {
-                checkpoint.ResumePage = page;
                 return wait;
             }
             progress.FirstPageArrived();
-            if (listed.Value!.Count == 0)
+            var answer = listed.Value!;
+            if (answer.Records.Count == 0)
             {
                 checkpoint.ResumePage = 1;
+                checkpoint.ResumeCursor = null;
                 return null;
             }
-            var pending = changes(listed.Value);
-            checkpoint.ResumePage = page + 1;
+            var pending = changes(answer.Records);
+            // The resume point moves on with the page's fingerprints, committed together with its last batch.
+            checkpoint.ResumeCursor = answer.NextCursor;
+            checkpoint.ResumePage = answer.Cursored ? 1 : page + 1;
             if (pending.Count > 0)
             {
                 await DeliverAsync(pending, checkpoint, null, poll, cancellationToken);
+            }
+            if (answer.Cursored && answer.NextCursor is null)
+            {
+                return null;
             }
         }
     }

@@ -69,6 +69,9 @@ internal sealed class ReportingCheckpointDocument
     /// <summary>The page an interrupted pass resumes at (1 when the last pass completed).</summary>
     public int ResumePage { get; set; } = 1;
 
+    /// <summary>The cursor an interrupted pass resumes with, when the endpoint answered by cursor (training enrollments).</summary>
+    public string? ResumeCursor { get; set; }
+
     public DateTime? LastPollAt { get; set; }
 
     public DateTime? LastCompletedAt { get; set; }

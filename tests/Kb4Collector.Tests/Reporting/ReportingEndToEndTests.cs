@@ -247,6 +247,47 @@ public sealed class ReportingEndToEndTests
         Assert.Contains(lines, line => line.Record.Contains("\"status\":\"Passed\"", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task EnrollmentsAreReadByCursorWhenTheAnswerOffersOneAndByPageNumbersOtherwise(bool cursors)
+    {
+        // 37 campaigns of 15 enrollments: two pages of 500.
+        var reporting = new EmulatorReporting
+        {
+            TrainingCampaignEvery = TimeSpan.FromHours(2),
+            EnrollmentsPerCampaign = 15,
+            History = TimeSpan.FromDays(3),
+            EnrollmentCursors = cursors,
+        };
+        await using var bed = await ReportingBed.StartAsync(Scenario(reporting), [ReportingDataType.TrainingEnrollments],
+            r => r with { TrainingPollInterval = TimeSpan.FromHours(1) });
+        bed.Bed.EmulatorClock.Freeze();
+
+        await bed.DriveForAsync(TimeSpan.FromMinutes(30));
+
+        var truth = bed.Emulator.GroundTruth.ReportingVersions().Where(version => version.DataType == ReportingDataTypes.TrainingEnrollments)
+            .GroupBy(version => version.Key).ToDictionary(group => group.Key, group => group.MaxBy(version => version.From)!.Json);
+        Assert.True(truth.Count > ReportingClient.MaxPerPage, $"{truth.Count} enrollments");
+        var lines = bed.Lines();
+        Assert.Equal(truth.Keys.Order(), lines.Select(line => line.Key).Order());
+        Assert.All(lines, line => Assert.Equal(truth[line.Key], line.Record));
+
+        // One pass: the first call asks for a cursor; then the next cursor, or page 2 and the empty page 3 from a server without cursors.
+        var pass = bed.ReportingCalls().Where(call => call.PathAndQuery.StartsWith("/v1/training/enrollments", StringComparison.Ordinal)).Take(cursors ? 2 : 3).ToList();
+        Assert.Contains("cursor=true", pass[0].PathAndQuery, StringComparison.Ordinal);
+        if (cursors)
+        {
+            Assert.Matches("cursor=[A-Za-z0-9]", pass[1].PathAndQuery);
+            Assert.DoesNotContain("page=", pass[1].PathAndQuery.Replace("per_page=", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("page=2", pass[1].PathAndQuery, StringComparison.Ordinal);
+            Assert.Contains("page=3", pass[2].PathAndQuery, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task EachUserGetsOneRiskSnapshotPerUtcDayFromOneListCallPerPage()
     {
