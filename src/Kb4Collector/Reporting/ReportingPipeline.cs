@@ -110,6 +110,19 @@ public sealed class ReportingPipeline
     /// <summary>Forgets the data type's fingerprints, tests and checkpoint (the source was removed).</summary>
     public void DeleteState() => _store.Delete(Id);
 
+    /// <summary>Hands the data type's fingerprints, tests and checkpoint to the source's new id (the source was renamed).</summary>
+    public void MoveState(string newSourceId) => _store.Move(Id, IdFor(newSourceId, DataType));
+
+    /// <summary>
+    /// Takes over the state of this data type left by a source renamed while the daemon was down (same Reporting host and
+    /// key, owned by no configured source). Returns the data type id it came from, or null.
+    /// </summary>
+    public string? AdoptRenamed(IReadOnlySet<string> configuredDataTypeIds) =>
+        _store.AdoptRenamed(Id, ReportingDataTypes.Name(DataType), Stream, configuredDataTypeIds);
+
+    /// <summary>The Reporting host and key, as a fingerprint (never the key).</summary>
+    private string Stream => Fingerprint(_settings.BaseUrl.AbsoluteUri + "\n" + _settings.ApiKeyFingerprint);
+
     private ValueTask InitializeAsync(CancellationToken cancellationToken)
     {
         var problems = _target.Validate(_services.Sink.Options.Format);
@@ -137,6 +150,7 @@ public sealed class ReportingPipeline
         var poll = new PollCounts();
         var checkpoint = _store.Checkpoint(Id);
         checkpoint.LastPollAt = _time.GetUtcNow().UtcDateTime;
+        checkpoint.Stream = Stream;
         try
         {
             if (!_budgetKnown)

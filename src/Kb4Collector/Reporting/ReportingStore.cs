@@ -66,6 +66,9 @@ internal sealed class ReportingCheckpointDocument
 
     public string Id { get; set; } = "";
 
+    /// <summary>A fingerprint of the Reporting host and key: a source renamed while the daemon was down finds its state by it.</summary>
+    public string Stream { get; set; } = "";
+
     /// <summary>The page an interrupted pass resumes at (1 when the last pass completed).</summary>
     public int ResumePage { get; set; } = 1;
 
@@ -201,8 +204,72 @@ internal sealed class ReportingStore(CollectorDatabase database)
     public int DeleteGroupsExcept(string owner, string keep, string alsoKeep) =>
         _records.DeleteMany(record => record.Owner == owner && record.Group != keep && record.Group != alsoKeep);
 
+    /// <summary>
+    /// A renamed source's data type keeps its fingerprints, tests and checkpoint under its new id: nothing is sent again.
+    /// The copy is one transaction (inserts only) and the old documents go in a second: a crash between the two leaves
+    /// an orphan copy, never a data type without its state.
+    /// </summary>
+    public bool Move(string fromOwner, string toOwner)
+    {
+        var checkpoint = _checkpoints.FindById(fromOwner);
+        if (checkpoint is null || fromOwner == toOwner)
+        {
+            return false;
+        }
+        DeleteOwned(toOwner);
+        var fromPrefix = fromOwner.Length + 1;
+        var records = _records.Find(record => record.Owner == fromOwner).ToList();
+        foreach (var record in records)
+        {
+            record.Id = ReportingRecordDocument.IdOf(toOwner, record.Id[fromPrefix..]);
+            record.Owner = toOwner;
+        }
+        var tests = _tests.Find(test => test.Owner == fromOwner).ToList();
+        foreach (var test in tests)
+        {
+            test.Id = ReportingRecordDocument.IdOf(toOwner, test.PstId);
+            test.Owner = toOwner;
+        }
+        checkpoint.Id = toOwner;
+        _database.BeginTrans();
+        try
+        {
+            _records.InsertBulk(records);
+            _tests.InsertBulk(tests);
+            _checkpoints.Insert(checkpoint);
+            _database.Commit();
+        }
+        catch
+        {
+            _database.Rollback();
+            throw;
+        }
+        DeleteOwned(fromOwner);
+        return true;
+    }
+
+    /// <summary>
+    /// A data type with no state of its own takes over the one state of the same data type, Reporting host and key that
+    /// no configured source owns: its source was renamed while the daemon was down. Returns the id it came from, or null.
+    /// </summary>
+    public string? AdoptRenamed(string owner, string dataType, string stream, IReadOnlySet<string> configuredOwners)
+    {
+        if (_checkpoints.FindById(owner) is not null)
+        {
+            return null;
+        }
+        var suffix = "/" + dataType;
+        var orphans = _checkpoints.Find(checkpoint => checkpoint.Stream == stream)
+            .Select(checkpoint => checkpoint.Id)
+            .Where(id => id.EndsWith(suffix, StringComparison.Ordinal) && !configuredOwners.Contains(id))
+            .ToList();
+        return orphans.Count == 1 && Move(orphans[0], owner) ? orphans[0] : null;
+    }
+
     /// <summary>Forgets everything of a data type (its source was removed).</summary>
-    public void Delete(string owner)
+    public void Delete(string owner) => DeleteOwned(owner);
+
+    private void DeleteOwned(string owner)
     {
         _records.DeleteMany(record => record.Owner == owner);
         _tests.DeleteMany(test => test.Owner == owner);

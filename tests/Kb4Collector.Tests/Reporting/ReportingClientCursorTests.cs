@@ -54,7 +54,7 @@ public sealed class ReportingClientCursorTests : IDisposable
         Answer("page", "3", "[]");
 
         Assert.Equal(["1", "2", "3"], await ReadAllAsync());
-        Assert.Equal(3, _server.LogEntries.Count());
+        Assert.Equal(3, _server.LogEntries.Count);
     }
 
     [Fact]
