@@ -114,7 +114,7 @@ public sealed class KmsatDaemonTests
                 Kb4Collector.Reporting.ReportingEnvelope.Unwrap(line));
         })];
 
-    private static void WriteKmsat(DaemonHarness harness, string file, string name) =>
+    internal static void WriteKmsat(DaemonHarness harness, string file, string name) =>
         File.WriteAllText(Path.Combine(harness.SourcesFolder, file),
             "{\"api.version\":\"v1\",\"source\":{\"schemaRef\":{\"type\":\"KnowBe4 KMSAT\"},\"sourceType\":\"Universal\",\"config\":{"
             + $"\"name\":\"{name}\",\"category\":\"security/knowbe4\",\"baseURL\":\"{harness.Emulator.BaseUrl}\",\"reportingBaseURL\":\"{harness.Emulator.BaseUrl}\","
