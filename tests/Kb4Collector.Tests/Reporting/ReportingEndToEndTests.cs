@@ -199,6 +199,35 @@ public sealed class ReportingEndToEndTests
     }
 
     [Fact]
+    public async Task ARecordTheSinkRefusesBecomesADeadLetterNotADropAndIsNotSentAgain()
+    {
+        await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.PhishingTests],
+            reporting => reporting with { PhishingPollInterval = TimeSpan.FromHours(1) });
+        bed.Bed.EmulatorClock.Freeze();
+        // Every batch is refused as too large, so the collector splits it down to single records; the first single one is refused for good.
+        var singles = 0;
+        bed.Bed.Sink.Answer = (_, count) => count > 1 ? 413 : Interlocked.Increment(ref singles) == 1 ? 422 : null;
+
+        await bed.DriveForAsync(TimeSpan.FromMinutes(10));
+        bed.Bed.Sink.Answer = null;
+        await bed.DriveForAsync(TimeSpan.FromHours(3));
+
+        var truth = bed.Emulator.GroundTruth.ReportingVersions().Where(version => version.DataType == ReportingDataTypes.PhishingTests)
+            .GroupBy(version => version.Key).ToDictionary(group => group.Key, group => group.MaxBy(version => version.From)!.Json);
+        var deadLetter = Assert.Single(bed.Bed.Process.Services.Sink.DeadLetters.List(sourceId: bed.Pipeline(ReportingDataType.PhishingTests).Id));
+        Assert.Equal(422, deadLetter.StatusCode);
+        var refused = System.Text.Encoding.UTF8.GetString(deadLetter.Json.Span);
+        using var refusedDocument = JsonDocument.Parse(refused);
+        var key = refusedDocument.RootElement.GetProperty(ReportingEnvelope.Field).GetProperty("key").GetString()!;
+        Assert.Equal(truth[key], ReportingEnvelope.Unwrap(refused));
+        // Everything else arrived once; the refused record waits in the dead letters (replayable), not re-sent by every poll.
+        var lines = bed.Lines();
+        Assert.Equal(truth.Keys.Where(k => k != key).Order(), lines.Select(line => line.Key).Order());
+        Assert.DoesNotContain(lines, line => line.Key == key);
+        Assert.True(bed.ReportingCalls().Count(call => call.PathAndQuery.StartsWith("/v1/phishing/security_tests?", StringComparison.Ordinal)) >= 3 * 2, "polled again");
+    }
+
+    [Fact]
     public async Task AProcessKilledAfterTheSinkAcceptedABatchSendsAtMostThatBatchAgain()
     {
         var settings = new EndToEndSettings { CallDuration = TimeSpan.FromMilliseconds(350), MaxBatchEvents = 5 };
