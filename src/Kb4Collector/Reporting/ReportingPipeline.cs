@@ -104,7 +104,8 @@ public sealed class ReportingPipeline
             Utc(checkpoint.LastCompletedAt),
             checkpoint.SnapshotDay is { } day ? DateOnly.FromDateTime(day) : null,
             tests.Count,
-            tests.Count(test => test.Retired));
+            tests.Count(test => test.Retired),
+            checkpoint.HistoryDay is { } historyDay ? DateOnly.FromDateTime(historyDay) : null);
     }
 
     /// <summary>Forgets the data type's fingerprints, tests and checkpoint (the source was removed).</summary>
@@ -751,4 +752,5 @@ public sealed record ReportingCheckpointView(
     DateTimeOffset? LastCompletedAt,
     DateOnly? SnapshotDay,
     int Tests,
-    int RetiredTests);
+    int RetiredTests,
+    DateOnly? HistoryDay = null);

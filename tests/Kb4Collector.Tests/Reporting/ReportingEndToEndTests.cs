@@ -371,6 +371,7 @@ public sealed class ReportingEndToEndTests
         var groupHistoryCalls = calls.Where(call => call.PathAndQuery.StartsWith("/v1/groups/", StringComparison.Ordinal)).ToList();
         Assert.Equal(days.Count * ReportingWorld.Groups.Count, groupHistoryCalls.Count);
         Assert.All(groupHistoryCalls.GroupBy(call => DateOnly.FromDateTime(call.At.UtcDateTime)), day => Assert.Equal(ReportingWorld.Groups.Count, day.Count()));
+        Assert.Equal(days[^1], bed.Pipeline(ReportingDataType.UserRiskScores).ReadCheckpoint().HistoryDay);
     }
 
     /// <summary>Each update's <c>changedFields</c> are exactly the top-level fields whose values differ from the key's previous line.</summary>
