@@ -437,22 +437,31 @@ public sealed class CollectorRuntime : BackgroundService
 
     private void StartReporting(SourceDefinition definition)
     {
-        foreach (var type in definition.Reporting?.DataTypes ?? [])
-        {
-            StartDataType(definition, type);
-        }
-    }
-
-    private void StartDataType(SourceDefinition definition, ReportingDataType type)
-    {
-        var pipeline = new ReportingPipeline(definition, type, _services, _options.Name);
+        // A source renamed while the daemon was down takes over its data types' state before any of them runs (LiteDB
+        // 5.0 has races between bulk writes of concurrent transactions: the move is not one of them for its own source).
+        var types = definition.Reporting?.DataTypes ?? [];
         var configured = _registry.Sources.Append(definition)
             .SelectMany(source => (source.Reporting?.DataTypes ?? []).Select(dataType => ReportingPipeline.IdFor(source.Id, dataType)))
             .ToHashSet(StringComparer.Ordinal);
-        if (pipeline.AdoptRenamed(configured) is { } previousId)
+        var pipelines = types.Select(type => new ReportingPipeline(definition, type, _services, _options.Name)).ToList();
+        foreach (var pipeline in pipelines)
         {
-            Log.SourceAdoptedCheckpoint(_logger, pipeline.Name, previousId);
+            if (pipeline.AdoptRenamed(configured) is { } previousId)
+            {
+                Log.SourceAdoptedCheckpoint(_logger, pipeline.Name, previousId);
+            }
         }
+        foreach (var pipeline in pipelines)
+        {
+            StartDataType(pipeline);
+        }
+    }
+
+    private void StartDataType(SourceDefinition definition, ReportingDataType type) =>
+        StartDataType(new ReportingPipeline(definition, type, _services, _options.Name));
+
+    private void StartDataType(ReportingPipeline pipeline)
+    {
         var supervisor = new SourceSupervisor(
             new SourceIdentity(pipeline.Id, pipeline.Name),
             Guarded(pipeline.Work),
