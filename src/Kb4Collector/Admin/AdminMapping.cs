@@ -41,7 +41,8 @@ internal static class AdminMapping
             [.. problems.Select(ConfigProblem)]);
     }
 
-    public static SourceJson Source(SourceView view, IReadOnlyList<HealthEvent> unresolved) => new(
+    /// <summary>The source as JSON; <paramref name="unresolvedOf"/> gives a data type's unresolved health events by its id (its own health).</summary>
+    public static SourceJson Source(SourceView view, IReadOnlyList<HealthEvent> unresolved, Func<string, IEnumerable<HealthEvent>>? unresolvedOf = null) => new(
         view.Definition.Id,
         view.Definition.Name,
         SourceType,
@@ -60,7 +61,8 @@ internal static class AdminMapping
         view.BackdatedFoundLate,
         view.Plan is { } plan ? Plan(plan) : null,
         view.DataTypes is { Count: > 0 } dataTypes
-            ? [.. dataTypes.Select(type => new DataTypeJson(type.Id, type.Name, type.DataType, State(type.Status), DurationParser.Format(type.PollInterval), type.Checkpoint, type.Quota))]
+            ? [.. dataTypes.Select(type => new DataTypeJson(
+                type.Id, type.Name, type.DataType, State(type.Status), Health(unresolvedOf?.Invoke(type.Id) ?? []), DurationParser.Format(type.PollInterval), type.Checkpoint, type.Quota))]
             : null);
 
     public static PlanJson Plan(CollectionPlan plan) => new(

@@ -63,6 +63,7 @@ public sealed record DataTypeJson(
     string Name,
     string DataType,
     SourceStateJson State,
+    string Health,
     string PollInterval,
     Reporting.ReportingCheckpointView Checkpoint,
     Reporting.ReportingQuotaStatus Quota);

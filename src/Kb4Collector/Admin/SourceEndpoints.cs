@@ -40,7 +40,7 @@ internal static class SourceEndpoints
         routes.MapGet(SourcesPath, () =>
         {
             var health = AdminMapping.BySource(runtime.Health.List(MaxUnresolvedScanned, unresolvedOnly: true));
-            var sources = runtime.Sources().Select(view => AdminMapping.Source(view, [.. health[view.Definition.Id]])).ToList();
+            var sources = runtime.Sources().Select(view => AdminMapping.Source(view, [.. health[view.Definition.Id]], id => health[id])).ToList();
             return AdminResults.Json(new SourcesResponse(sources), AdminJsonContext.Default.SourcesResponse);
         });
 
@@ -59,7 +59,7 @@ internal static class SourceEndpoints
                 return AdminResults.Json(AdminMapping.SourceFile(view.Definition), AdminJsonContext.Default.SourceFileJson);
             }
             var unresolved = runtime.Health.List(MaxUnresolvedScanned, sourceId: id, unresolvedOnly: true);
-            return AdminResults.Json(new SourceResponse(AdminMapping.Source(view, unresolved)), AdminJsonContext.Default.SourceResponse);
+            return AdminResults.Json(new SourceResponse(AdminMapping.Source(view, unresolved, dataTypeId => runtime.Health.List(MaxUnresolvedScanned, sourceId: dataTypeId, unresolvedOnly: true))), AdminJsonContext.Default.SourceResponse);
         });
 
         routes.MapPost(SourcesPath + "/{id}/action/restart", (string id) =>

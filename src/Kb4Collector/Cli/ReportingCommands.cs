@@ -48,7 +48,7 @@ internal static class ReportingCommands
         training.Subcommands.Add(campaigns);
         var enrollments = new Command("enrollments", "Training enrollments");
         enrollments.Subcommands.Add(List("list", "List training enrollments", _ => "/v1/training/enrollments", "GET /v1/training/enrollments", null,
-            [new("ENROLLMENT_ID", "enrollment_id"), new("EMAIL", "user.email"), new("STATUS", "status"), new("COMPLETED", "completion_date"), new("MODULE", "module_name")]));
+            [new("ENROLLMENT_ID", "enrollment_id"), new("EMAIL", "user.email"), new("STATUS", "status"), new("COMPLETED", "completion_date"), new("MODULE", "module_name")], cursor: true));
         training.Subcommands.Add(enrollments);
         root.Subcommands.Add(training);
 
@@ -58,7 +58,9 @@ internal static class ReportingCommands
         root.Subcommands.Add(users);
     }
 
-    private static Command List(string name, string description, Func<string?, string> path, string template, string? argumentName, IReadOnlyList<Column> columns, IReadOnlyDictionary<string, string>? query = null)
+    private static Command List(
+        string name, string description, Func<string?, string> path, string template, string? argumentName, IReadOnlyList<Column> columns,
+        IReadOnlyDictionary<string, string>? query = null, bool cursor = false)
     {
         var command = new Command(name, description);
         var argument = argumentName is null ? null : new Argument<string>(argumentName.ToLowerInvariant()) { Description = argumentName, HelpName = argumentName };
@@ -74,7 +76,7 @@ internal static class ReportingCommands
             var records = new List<ReportingRecord>();
             if (context.ParseResult.GetValue(all))
             {
-                await foreach (var page in context.Client.ListAllAsync(url, template, query, context.CancellationToken))
+                await foreach (var page in context.Client.ListAllAsync(url, template, query, cursor, context.CancellationToken))
                 {
                     records.AddRange(page);
                 }

@@ -315,21 +315,39 @@ public sealed class CollectorRuntime : BackgroundService
 
     private void Remove(SourceDefinition definition, SourceDefinition? renamedTo)
     {
-        foreach (var dataType in DataTypesOf(definition.Id))
-        {
-            StopDataType(dataType, deleteState: renamedTo is null);
-        }
+        // The data types' state goes, or moves to a renamed source's new id before it starts (nothing is sent again), one
+        // data type after the other: concurrent bulk writes of the same collections have left LiteDB's pages inconsistent.
+        var dataTypes = DataTypesOf(definition.Id);
+        var dataTypesStopped = Task.WhenAll(dataTypes.Select(dataType => StopDataType(dataType, deleteState: false)))
+            .ContinueWith(
+                _ =>
+                {
+                    foreach (var dataType in dataTypes)
+                    {
+                        if (renamedTo is null)
+                        {
+                            dataType.Pipeline.DeleteState();
+                        }
+                        else
+                        {
+                            dataType.Pipeline.MoveState(renamedTo.Id);
+                        }
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
         if (!_sources.TryGetValue(definition.Id, out var source))
         {
             if (renamedTo is not null)
             {
-                Start(renamedTo);
+                _ = dataTypesStopped.ContinueWith(_ => Start(renamedTo), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
             return;
         }
         source.Pipeline.Collector.StopAfterCurrentBatch();
         source.Supervisor.RequestDelete();
-        _ = source.Run.ContinueWith(
+        _ = Task.WhenAll(source.Run, dataTypesStopped).ContinueWith(
             _ =>
             {
                 if (renamedTo is null)
@@ -419,15 +437,31 @@ public sealed class CollectorRuntime : BackgroundService
 
     private void StartReporting(SourceDefinition definition)
     {
-        foreach (var type in definition.Reporting?.DataTypes ?? [])
+        // A source renamed while the daemon was down takes over its data types' state before any of them runs (LiteDB
+        // 5.0 has races between bulk writes of concurrent transactions: the move is not one of them for its own source).
+        var types = definition.Reporting?.DataTypes ?? [];
+        var configured = _registry.Sources.Append(definition)
+            .SelectMany(source => (source.Reporting?.DataTypes ?? []).Select(dataType => ReportingPipeline.IdFor(source.Id, dataType)))
+            .ToHashSet(StringComparer.Ordinal);
+        var pipelines = types.Select(type => new ReportingPipeline(definition, type, _services, _options.Name)).ToList();
+        foreach (var pipeline in pipelines)
         {
-            StartDataType(definition, type);
+            if (pipeline.AdoptRenamed(configured) is { } previousId)
+            {
+                Log.SourceAdoptedCheckpoint(_logger, pipeline.Name, previousId);
+            }
+        }
+        foreach (var pipeline in pipelines)
+        {
+            StartDataType(pipeline);
         }
     }
 
-    private void StartDataType(SourceDefinition definition, ReportingDataType type)
+    private void StartDataType(SourceDefinition definition, ReportingDataType type) =>
+        StartDataType(new ReportingPipeline(definition, type, _services, _options.Name));
+
+    private void StartDataType(ReportingPipeline pipeline)
     {
-        var pipeline = new ReportingPipeline(definition, type, _services, _options.Name);
         var supervisor = new SourceSupervisor(
             new SourceIdentity(pipeline.Id, pipeline.Name),
             Guarded(pipeline.Work),
@@ -448,7 +482,7 @@ public sealed class CollectorRuntime : BackgroundService
         {
             if (!wanted.Contains(running.Pipeline.DataType))
             {
-                StopDataType(running, deleteState: true);
+                _ = StopDataType(running, deleteState: true);
                 continue;
             }
             var pipeline = new ReportingPipeline(definition, running.Pipeline.DataType, _services, _options.Name);
@@ -461,10 +495,10 @@ public sealed class CollectorRuntime : BackgroundService
         }
     }
 
-    private void StopDataType(RunningDataType running, bool deleteState)
+    private Task StopDataType(RunningDataType running, bool deleteState)
     {
         running.Supervisor.RequestDelete();
-        _ = running.Run.ContinueWith(
+        return running.Run.ContinueWith(
             _ =>
             {
                 if (deleteState)

@@ -60,6 +60,9 @@ public sealed class EmulatorGroundTruth
     /// <summary>Each active user's row as <c>GET /v1/users</c> lists it on <paramref name="day"/> (the daily risk snapshot).</summary>
     public IReadOnlyList<ReportingRecordVersion> RiskSnapshots(DateOnly day, string? account = null) => _state.SnapshotRiskSnapshots(account, day);
 
+    /// <summary>Every account and group risk history point (<c>account/{date}</c>, <c>group/{id}/{date}</c>) as listed on <paramref name="day"/>.</summary>
+    public IReadOnlyList<ReportingRecordVersion> RiskHistory(DateOnly day, string? account = null) => _state.SnapshotRiskHistory(account, day);
+
     /// <summary>The phishing tests whose tracking ended before <paramref name="before"/>.</summary>
     public IReadOnlyList<long> ClosedTests(DateTimeOffset before, string? account = null) => _state.SnapshotClosedTests(account, before);
 

@@ -40,6 +40,12 @@ public sealed record EmulatorReporting
 
     public bool DailyLimitOff { get; init; }
 
+    /// <summary>
+    /// Whether training enrollments answer by cursor when asked (<c>cursor=</c>, KnowBe4's reference). Off, the cursor is
+    /// ignored and the answer is page 1 as a bare array, like a server without cursors.
+    /// </summary>
+    public bool EnrollmentCursors { get; init; } = true;
+
     public static EmulatorReporting LimitsOff { get; } = new() { RequestsPerSecond = 0, RequestsPerMinute = 0, DailyLimitOff = true };
 
     internal IEnumerable<(string Field, string Problem)> Problems()

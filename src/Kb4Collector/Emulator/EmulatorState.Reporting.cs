@@ -185,6 +185,15 @@ internal sealed partial class EmulatorState
                 ["account"] => Object((world, now), static (w, s) => s.world.WriteAccount(w, s.now)),
                 ["users"] => List(world.ActiveUsers, paging, (world, now), static (w, user, s) => s.world.WriteUser(w, user, s.now)),
                 ["users", var id] => Find(world.ActiveUsers, user => Matches(user.Id, id), (world, now), static (w, user, s) => s.world.WriteUser(w, user, s.now)),
+                ["users", var id, "risk_score_history"] => world.ActiveUsers.FirstOrDefault(user => Matches(user.Id, id)) is { } user
+                    ? History(world, paging, query, now, day => world.RiskScore(user, day))
+                    : NotFound(),
+                ["account", "risk_score_history"] => History(world, paging, query, now, world.AccountRiskScore),
+                ["groups"] => List(ReportingWorld.Groups, paging, (world, now), static (w, group, s) => s.world.WriteGroup(w, group, s.now)),
+                ["groups", var id] => Find(ReportingWorld.Groups, group => Matches(group.Id, id), (world, now), static (w, group, s) => s.world.WriteGroup(w, group, s.now)),
+                ["groups", var id, "risk_score_history"] => ReportingWorld.Groups.FirstOrDefault(group => Matches(group.Id, id)) is { } group
+                    ? History(world, paging, query, now, day => world.GroupRiskScore(group, day))
+                    : NotFound(),
                 ["phishing", "security_tests"] => List(world.Tests(now), paging, now, static (w, test, n) => ReportingWorld.WriteTest(w, test, n)),
                 ["phishing", "campaigns", var id, "security_tests"] =>
                     List([.. world.Tests(now).Where(test => Matches(test.CampaignId, id))], paging, now, static (w, test, n) => ReportingWorld.WriteTest(w, test, n)),
@@ -197,7 +206,9 @@ internal sealed partial class EmulatorState
                     : NotFound(),
                 ["training", "campaigns"] => CampaignList(world.Campaigns(now), paging, query, now),
                 ["training", "campaigns", var id] => Find(world.Campaigns(now), campaign => Matches(campaign.CampaignId, id), now, static (w, c, n) => ReportingWorld.WriteCampaign(w, c, n, includePercentages: true)),
-                ["training", "enrollments"] => List(FilterEnrollments(world, query, now), paging, now, static (w, e, n) => ReportingWorld.WriteEnrollment(w, e, n)),
+                ["training", "enrollments"] => query.ContainsKey("cursor") && _scenario.Reporting.EnrollmentCursors
+                    ? EnrollmentCursorPage(FilterEnrollments(world, query, now), query["cursor"].ToString(), paging.PerPage, now)
+                    : List(FilterEnrollments(world, query, now), paging, now, static (w, e, n) => ReportingWorld.WriteEnrollment(w, e, n)),
                 ["training", "enrollments", var id] => Find([.. world.Enrollments(now)], e => Matches(e.EnrollmentId, id), now, static (w, e, n) => ReportingWorld.WriteEnrollment(w, e, n)),
                 _ => NotFound(),
             };
@@ -219,6 +230,14 @@ internal sealed partial class EmulatorState
         lock (_gate)
         {
             return [.. _reporting.Where(entry => account is null || entry.Key.Name == account).SelectMany(entry => entry.Value.RiskSnapshots(day))];
+        }
+    }
+
+    public IReadOnlyList<ReportingRecordVersion> SnapshotRiskHistory(string? account, DateOnly day)
+    {
+        lock (_gate)
+        {
+            return [.. _reporting.Where(entry => account is null || entry.Key.Name == account).SelectMany(entry => entry.Value.RiskHistory(day))];
         }
     }
 
@@ -246,6 +265,71 @@ internal sealed partial class EmulatorState
             enrollments = enrollments.Where(e => Matches(e.User.Id, user));
         }
         return [.. enrollments];
+    }
+
+    /// <summary>A risk score history: a point a day, oldest first, over the default window or everything with <c>full=true</c>.</summary>
+    private static EmulatorResponse History(ReportingWorld world, ReportingPage paging, IQueryCollection query, DateTimeOffset now, Func<DateOnly, double> score)
+    {
+        var full = string.Equals(query["full"], "true", StringComparison.OrdinalIgnoreCase);
+        var days = world.HistoryDays(DateOnly.FromDateTime(now.UtcDateTime), full);
+        return List([.. days.Select(day => (day, score: score(day)))], paging, 0, static (w, point, _) => ReportingWorld.WriteRiskPoint(w, point.day, point.score));
+    }
+
+    /// <summary>
+    /// Enrollments by cursor (KnowBe4 documents <c>cursor</c> for this endpoint only): <c>cursor=true</c> starts at the
+    /// beginning; the answer is <c>{"data": [...], "next_cursor": "..."}</c>, <c>next_cursor</c> null on the last page. A
+    /// cursor names the last enrollment id served, so rows that change between pages are neither skipped nor repeated.
+    /// </summary>
+    private static EmulatorResponse EnrollmentCursorPage(List<Enrollment> enrollments, string cursor, int perPage, DateTimeOffset now)
+    {
+        long after;
+        if (cursor.Equals("true", StringComparison.OrdinalIgnoreCase))
+        {
+            after = long.MinValue;
+        }
+        else if (!TryReadCursor(cursor, out after))
+        {
+            return BadRequest("invalid cursor");
+        }
+        var ordered = enrollments.Where(e => e.EnrollmentId > after).OrderBy(e => e.EnrollmentId).ToList();
+        var page = ordered.Take(perPage).ToList();
+        string? next = ordered.Count > page.Count ? WriteCursor(page[^1].EnrollmentId) : null;
+        return EmulatorResponse.Json(200, EmulatorJson.Render((page, next, now), static (writer, s) =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("data");
+            foreach (var enrollment in s.page)
+            {
+                ReportingWorld.WriteEnrollment(writer, enrollment, s.now);
+            }
+            writer.WriteEndArray();
+            if (s.next is null)
+            {
+                writer.WriteNull("next_cursor");
+            }
+            else
+            {
+                writer.WriteString("next_cursor", s.next);
+            }
+            writer.WriteEndObject();
+        }));
+    }
+
+    private static string WriteCursor(long afterId) =>
+        Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("after:" + afterId.ToString(CultureInfo.InvariantCulture))).TrimEnd('=');
+
+    private static bool TryReadCursor(string cursor, out long afterId)
+    {
+        afterId = 0;
+        var padded = cursor + new string('=', (4 - (cursor.Length % 4)) % 4);
+        Span<byte> bytes = stackalloc byte[64];
+        if (cursor.Length > 80 || !Convert.TryFromBase64String(padded, bytes, out var written))
+        {
+            return false;
+        }
+        var text = System.Text.Encoding.ASCII.GetString(bytes[..written]);
+        return text.StartsWith("after:", StringComparison.Ordinal)
+            && long.TryParse(text.AsSpan(6), NumberStyles.Integer, CultureInfo.InvariantCulture, out afterId);
     }
 
     private static EmulatorResponse CampaignList(IReadOnlyList<TrainingCampaign> campaigns, ReportingPage paging, IQueryCollection query, DateTimeOffset now)

@@ -17,6 +17,11 @@ internal sealed class ReportingWorld
     private static readonly string[] Systems = ["Windows 11", "macOS 15", "iOS 18", "Android 15"];
     private static readonly string[] Departments = ["Finance", "Sales", "Engineering", "Support", "People"];
 
+    public const long FirstGroupId = 3_264;
+
+    /// <summary>How many days back a risk score history goes without <c>full=true</c> (about six months).</summary>
+    public const int HistoryWindowDays = 180;
+
     private readonly EmulatorReporting _settings;
     private readonly AccountState _account;
     private readonly int _seed;
@@ -137,6 +142,50 @@ internal sealed class ReportingWorld
         return users.Count == 0 ? 0 : Math.Round(users.Average(user => RiskScore(user, day)), 1);
     }
 
+    /// <summary>The account's groups: one per department, each user in its department's group.</summary>
+    public static IReadOnlyList<ReportingGroup> Groups { get; } = [.. Departments.Select((name, index) => new ReportingGroup(FirstGroupId + index, name, index))];
+
+    private IEnumerable<EmulatorUser> Members(ReportingGroup group) => ActiveUsers.Where(user => user.Id % Departments.Length == group.Index);
+
+    public double GroupRiskScore(ReportingGroup group, DateOnly day)
+    {
+        var members = Members(group).ToList();
+        return members.Count == 0 ? 0 : Math.Round(members.Average(user => RiskScore(user, day)), 1);
+    }
+
+    /// <summary>
+    /// The days a risk score history lists on <paramref name="today"/>, oldest first: the last <see cref="HistoryWindowDays"/>
+    /// days (KnowBe4's default window), or every day since the account's data began when <paramref name="full"/>.
+    /// </summary>
+    public IReadOnlyList<DateOnly> HistoryDays(DateOnly today, bool full)
+    {
+        var first = DateOnly.FromDateTime(_origin.UtcDateTime);
+        if (!full && today.AddDays(-HistoryWindowDays) > first)
+        {
+            first = today.AddDays(-HistoryWindowDays);
+        }
+        return [.. Enumerable.Range(0, Math.Max(0, today.DayNumber - first.DayNumber + 1)).Select(first.AddDays)];
+    }
+
+    /// <summary>Every account and group risk history point as the history endpoints list them on <paramref name="day"/>.</summary>
+    public IEnumerable<ReportingRecordVersion> RiskHistory(DateOnly day)
+    {
+        var at = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        foreach (var point in HistoryDays(day, full: false))
+        {
+            yield return new ReportingRecordVersion("userRiskScores", "account/" + EmulatorJson.FormatDate(point), at,
+                Render((point, score: AccountRiskScore(point)), static (w, s) => WriteRiskPoint(w, s.point, s.score)));
+        }
+        foreach (var group in Groups)
+        {
+            foreach (var point in HistoryDays(day, full: false))
+            {
+                yield return new ReportingRecordVersion("userRiskScores", $"group/{group.Id}/{EmulatorJson.FormatDate(point)}", at,
+                    Render((point, score: GroupRiskScore(group, point)), static (w, s) => WriteRiskPoint(w, s.point, s.score)));
+            }
+        }
+    }
+
     // ---- JSON, in the field order of KnowBe4's reference ----
 
     public void WriteAccount(Utf8JsonWriter writer, DateTimeOffset now)
@@ -184,7 +233,7 @@ internal sealed class ReportingWorld
         writer.WriteBoolean("provisioning_managed", false);
         writer.WriteNull("provisioning_guid");
         writer.WriteStartArray("groups");
-        writer.WriteNumberValue(3_264 + (user.Id % Departments.Length));
+        writer.WriteNumberValue(FirstGroupId + (user.Id % Departments.Length));
         writer.WriteEndArray();
         writer.WriteNumber("current_risk_score", RiskScore(user, DateOnly.FromDateTime(now.UtcDateTime)));
         writer.WriteStartArray("aliases");
@@ -198,6 +247,28 @@ internal sealed class ReportingWorld
         writer.WriteNull("comment");
         writer.WriteNull("employee_start_date");
         writer.WriteNull("archived_at");
+        writer.WriteEndObject();
+    }
+
+    public void WriteGroup(Utf8JsonWriter writer, ReportingGroup group, DateTimeOffset now)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("id", group.Id);
+        writer.WriteString("name", group.Name);
+        writer.WriteString("group_type", "console_group");
+        writer.WriteNull("provisioning_guid");
+        writer.WriteNumber("member_count", Members(group).Count());
+        writer.WriteNumber("current_risk_score", GroupRiskScore(group, DateOnly.FromDateTime(now.UtcDateTime)));
+        writer.WriteString("status", "active");
+        writer.WriteEndObject();
+    }
+
+    /// <summary>One point of a risk score history (account, group or user): <c>{"risk_score": 31.4, "date": "2026-12-05"}</c>.</summary>
+    public static void WriteRiskPoint(Utf8JsonWriter writer, DateOnly day, double score)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("risk_score", score);
+        writer.WriteString("date", EmulatorJson.FormatDate(day));
         writer.WriteEndObject();
     }
 
@@ -411,6 +482,8 @@ internal sealed class ReportingWorld
         }
     }
 }
+
+internal sealed record ReportingGroup(long Id, string Name, int Index);
 
 internal sealed record PhishingTest(int Index, long PstId, long CampaignId, string Name, DateTimeOffset StartedAt, TimeSpan Duration, long TemplateId, IReadOnlyList<Recipient> Recipients)
 {

@@ -24,4 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 9007, Level = LogLevel.Information, Message = "Source {DataType}: retrying {Endpoint} after {Failure} (attempt {Attempt})")]
     public static partial void Retrying(ILogger logger, string dataType, string endpoint, string failure, int attempt);
+
+    [LoggerMessage(EventId = 9008, Level = LogLevel.Information, Message = "Source {DataType}: {Endpoint} refused the saved cursor ({Failure}); the list starts over from its beginning")]
+    public static partial void CursorRefused(ILogger logger, string dataType, string endpoint, string failure);
 }

@@ -6,6 +6,9 @@ using Kb4Collector.KnowBe4;
 
 namespace Kb4Collector.Reporting;
 
+/// <summary>A page read by cursor: its records, the next cursor (null on the last page), and whether the answer offered cursors at all.</summary>
+public sealed record ReportingPage(IReadOnlyList<ReportingRecord> Records, string? NextCursor, bool Cursored);
+
 /// <summary>One record of a Reporting list page: its parsed form (to read keys from) and its exact text (to forward).</summary>
 public sealed record ReportingRecord(JsonElement Element, string Json)
 {
@@ -91,8 +94,58 @@ public sealed class ReportingClient
         {
             throw new KnowBe4ApiException(KnowBe4FailureKind.MalformedBody, template, 200, $"{template}: HTTP 200 with a body that is not a JSON array");
         }
-        var records = new List<ReportingRecord>(document.RootElement.GetArrayLength());
-        foreach (var item in document.RootElement.EnumerateArray())
+        return Records(document.RootElement);
+    }
+
+    /// <summary>
+    /// One page by cursor (<paramref name="cursor"/> <c>true</c> asks for the first). An answer that offers cursors is an
+    /// object holding the page (<c>data</c>, <c>items</c> or <c>results</c>) and the next cursor (<c>next_cursor</c> or
+    /// <c>nextCursor</c>, at the top or under <c>meta</c>/<c>pagination</c>; none on the last page). A bare array is a
+    /// server that ignored the cursor: it is page 1, and the caller goes on by page numbers.
+    /// </summary>
+    public async Task<ReportingPage> ListCursorPageAsync(string path, string template, string cursor, IReadOnlyDictionary<string, string>? query, CancellationToken cancellationToken)
+    {
+        var parameters = new Dictionary<string, string>(query ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+        {
+            ["cursor"] = cursor,
+            ["per_page"] = MaxPerPage.ToString(CultureInfo.InvariantCulture),
+        };
+        using var document = await GetDocumentAsync(path, template, parameters, cancellationToken);
+        var root = document.RootElement;
+        if (root.ValueKind == JsonValueKind.Array)
+        {
+            return new ReportingPage(Records(root), null, Cursored: false);
+        }
+        if (root.ValueKind == JsonValueKind.Object && s_pageFields.Select(name => root.TryGetProperty(name, out var items) ? items : default).FirstOrDefault(items => items.ValueKind == JsonValueKind.Array) is { ValueKind: JsonValueKind.Array } page)
+        {
+            return new ReportingPage(Records(page), NextCursor(root), Cursored: true);
+        }
+        throw new KnowBe4ApiException(KnowBe4FailureKind.MalformedBody, template, 200, $"{template}: HTTP 200 with a body that is neither a JSON array nor an object holding a \"data\" array");
+    }
+
+    private static readonly string[] s_pageFields = ["data", "items", "results"];
+    private static readonly string[] s_cursorFields = ["next_cursor", "nextCursor"];
+    private static readonly string[] s_cursorHolders = ["meta", "pagination"];
+
+    private static string? NextCursor(JsonElement root)
+    {
+        foreach (var holder in s_cursorHolders.Select(name => root.TryGetProperty(name, out var nested) ? nested : default).Where(nested => nested.ValueKind == JsonValueKind.Object).Prepend(root))
+        {
+            foreach (var name in s_cursorFields)
+            {
+                if (holder.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } next)
+                {
+                    return next;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static List<ReportingRecord> Records(JsonElement array)
+    {
+        var records = new List<ReportingRecord>(array.GetArrayLength());
+        foreach (var item in array.EnumerateArray())
         {
             if (item.ValueKind == JsonValueKind.Object)
             {
@@ -102,11 +155,39 @@ public sealed class ReportingClient
         return records;
     }
 
-    /// <summary>Every page of a list endpoint until an empty page (never a short one: some endpoints cap pages below <c>per_page</c>).</summary>
+    /// <summary>
+    /// Every page of a list endpoint until an empty page (never a short one: some endpoints cap pages below <c>per_page</c>).
+    /// With <paramref name="cursor"/> (training enrollments), by cursor while the answers offer one, by page numbers otherwise.
+    /// </summary>
     public async IAsyncEnumerable<IReadOnlyList<ReportingRecord>> ListAllAsync(
-        string path, string template, IReadOnlyDictionary<string, string>? query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        string path, string template, IReadOnlyDictionary<string, string>? query, bool cursor,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        for (var page = 1; ; page++)
+        var firstPage = 1;
+        if (cursor)
+        {
+            var current = await ListCursorPageAsync(path, template, "true", query, cancellationToken);
+            while (current.Cursored)
+            {
+                if (current.Records.Count == 0)
+                {
+                    yield break;
+                }
+                yield return current.Records;
+                if (current.NextCursor is null)
+                {
+                    yield break;
+                }
+                current = await ListCursorPageAsync(path, template, current.NextCursor, query, cancellationToken);
+            }
+            if (current.Records.Count == 0)
+            {
+                yield break;
+            }
+            yield return current.Records;
+            firstPage = 2;
+        }
+        for (var page = firstPage; ; page++)
         {
             var records = await ListPageAsync(path, template, page, query, cancellationToken);
             if (records.Count == 0)

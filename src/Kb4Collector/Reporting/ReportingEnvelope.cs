@@ -3,17 +3,24 @@ using System.Text.Json;
 
 namespace Kb4Collector.Reporting;
 
+/// <summary>What a record belongs to, carried in the envelope under <paramref name="Name"/> as the JSON value <paramref name="Json"/>.</summary>
+public readonly record struct EnvelopeContext(string Name, byte[] Json);
+
 /// <summary>
 /// The line forwarded for a Reporting record: the record exactly as KnowBe4 sent it, with one field added at the end,
-/// <c>"_kb4": {"dataType", "change", "observedAt", "key"[, "test"][, "snapshotDay"]}</c>. <c>change</c> is
-/// <c>created</c> (first seen), <c>updated</c> (its content differs from what was last forwarded) or <c>snapshot</c>
-/// (the day's risk score row); <c>test</c> is the phishing test a recipient row belongs to.
+/// <c>"_kb4": {"dataType", "change", "observedAt", "key"[, "changedFields"][, "test" | "riskHistory"][, "snapshotDay"]}</c>.
+/// <c>change</c> is <c>created</c> (first seen), <c>updated</c> (its content differs from what was last forwarded; then
+/// <c>changedFields</c> names the top-level fields whose values differ) or <c>snapshot</c> (the day's risk score row);
+/// <c>test</c> is the phishing test a recipient row belongs to, <c>riskHistory</c> the account or group a risk history
+/// point belongs to.
 /// </summary>
 public static class ReportingEnvelope
 {
     public const string Field = "_kb4";
 
-    public static byte[] Wrap(string recordJson, string dataType, string change, DateTimeOffset observedAt, string key, byte[]? test, string? snapshotDay)
+    public static byte[] Wrap(
+        string recordJson, string dataType, string change, DateTimeOffset observedAt, string key,
+        IReadOnlyList<string>? changedFields = null, EnvelopeContext? context = null, string? snapshotDay = null)
     {
         using var envelope = new MemoryStream();
         using (var writer = new Utf8JsonWriter(envelope))
@@ -23,10 +30,19 @@ public static class ReportingEnvelope
             writer.WriteString("change", change);
             writer.WriteString("observedAt", observedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
             writer.WriteString("key", key);
-            if (test is not null)
+            if (changedFields is not null)
             {
-                writer.WritePropertyName("test");
-                writer.WriteRawValue(test, skipInputValidation: true);
+                writer.WriteStartArray("changedFields");
+                foreach (var field in changedFields)
+                {
+                    writer.WriteStringValue(field);
+                }
+                writer.WriteEndArray();
+            }
+            if (context is { } extra)
+            {
+                writer.WritePropertyName(extra.Name);
+                writer.WriteRawValue(extra.Json, skipInputValidation: true);
             }
             if (snapshotDay is not null)
             {

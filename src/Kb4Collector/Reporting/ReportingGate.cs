@@ -22,7 +22,7 @@ public sealed record ReportingQuotaStatus(DateTimeOffset? WindowStart, DateTimeO
 /// calls in any 1.05 s, at most 50 in any 61 s (KnowBe4's burst window starts at its first request; a rolling window is
 /// never looser than that), and a daily budget over a 24-hour window that starts at the first call after the last one
 /// ended (not at UTC midnight). The daily window is kept in LiteDB (<c>reporting_windows</c>), so a restart does not
-/// forget what was spent; a key-wide park (after a 429) too.
+/// forget what was spent; the burst window's calls (stored with each grant) and a key-wide park (after a 429) too.
 /// </summary>
 public sealed class ReportingGate
 {
@@ -101,13 +101,12 @@ public sealed class ReportingGate
             {
                 // Stored a block ahead (1 % of the budget), like the User Event ledger: a crash over-counts, never under-counts.
                 window.Stored = Math.Min(window.Used - 1 + Math.Clamp(scheduled / 100, 1, 50), scheduled);
-                var stored = window.Used;
-                window.Used = window.Stored;
-                _windows.Upsert(window);
-                window.Used = stored;
             }
             _open[keyFingerprint] = window;
             recent.Add(now);
+            // The burst's calls are stored with each grant: a process restarted inside the window goes on counting them.
+            window.Recent = [.. recent.Select(at => at.UtcDateTime)];
+            Store(window);
             return new ReportingPermit(true, ReportingLimit.PerSecond, now);
         }
     }
@@ -146,7 +145,7 @@ public sealed class ReportingGate
             window.ParkedUntil = until.UtcDateTime;
             window.ParkedLimit = limit;
             window.Stored = Math.Max(window.Stored, window.Used);
-            _windows.Upsert(window);
+            Store(window);
             return until;
         }
     }
@@ -184,8 +183,21 @@ public sealed class ReportingGate
             window = _windows.FindById(keyFingerprint) ?? new WindowDocument { Id = keyFingerprint };
             window.Used = Math.Max(window.Used, window.Stored);
             _open[keyFingerprint] = window;
+            if (!_recent.ContainsKey(keyFingerprint))
+            {
+                _recent[keyFingerprint] = [.. window.Recent.Select(at => new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)))];
+            }
         }
         return window;
+    }
+
+    /// <summary>Writes the window with what it has stored ahead (<see cref="WindowDocument.Stored"/>) as its count.</summary>
+    private void Store(WindowDocument window)
+    {
+        var used = window.Used;
+        window.Used = Math.Max(window.Used, window.Stored);
+        _windows.Upsert(window);
+        window.Used = used;
     }
 
     private int Budget(string keyFingerprint) => _budgets.TryGetValue(keyFingerprint, out var budget) ? budget : DefaultBudget(0);
@@ -204,5 +216,8 @@ public sealed class ReportingGate
         public DateTime? ParkedUntil { get; set; }
 
         public ReportingLimit ParkedLimit { get; set; }
+
+        /// <summary>When the calls of the current burst window were made (at most <see cref="PerBurst"/>).</summary>
+        public List<DateTime> Recent { get; set; } = [];
     }
 }

@@ -28,6 +28,15 @@ public sealed class ReportingPipeline
     private const string RecipientsTemplate = "GET /v1/phishing/security_tests/{pst_id}/recipients";
     private const string EnrollmentsTemplate = "GET /v1/training/enrollments";
     private const string UsersTemplate = "GET /v1/users";
+    private const string AccountHistoryTemplate = "GET /v1/account/risk_score_history";
+    private const string GroupsTemplate = "GET /v1/groups";
+    private const string GroupHistoryTemplate = "GET /v1/groups/{group_id}/risk_score_history";
+
+    /// <summary>The fingerprint group of the account and group risk history points (the snapshots' groups are their days).</summary>
+    private const string HistoryGroup = "history";
+
+    /// <summary>The history sweep's marker for the account's own history (the others are group ids).</summary>
+    private const string AccountHistoryDone = "account";
 
     /// <summary>A per-second wait this short is slept; a longer one (the burst window) ends the poll and comes back.</summary>
     private static readonly TimeSpan LongestInPollWait = TimeSpan.FromSeconds(2);
@@ -95,11 +104,25 @@ public sealed class ReportingPipeline
             Utc(checkpoint.LastCompletedAt),
             checkpoint.SnapshotDay is { } day ? DateOnly.FromDateTime(day) : null,
             tests.Count,
-            tests.Count(test => test.Retired));
+            tests.Count(test => test.Retired),
+            checkpoint.HistoryDay is { } historyDay ? DateOnly.FromDateTime(historyDay) : null);
     }
 
     /// <summary>Forgets the data type's fingerprints, tests and checkpoint (the source was removed).</summary>
     public void DeleteState() => _store.Delete(Id);
+
+    /// <summary>Hands the data type's fingerprints, tests and checkpoint to the source's new id (the source was renamed).</summary>
+    public void MoveState(string newSourceId) => _store.Move(Id, IdFor(newSourceId, DataType));
+
+    /// <summary>
+    /// Takes over the state of this data type left by a source renamed while the daemon was down (same Reporting host and
+    /// key, owned by no configured source). Returns the data type id it came from, or null.
+    /// </summary>
+    public string? AdoptRenamed(IReadOnlySet<string> configuredDataTypeIds) =>
+        _store.AdoptRenamed(Id, ReportingDataTypes.Name(DataType), Stream, configuredDataTypeIds);
+
+    /// <summary>The Reporting host and key, as a fingerprint (never the key).</summary>
+    private string Stream => Fingerprint(_settings.BaseUrl.AbsoluteUri + "\n" + _settings.ApiKeyFingerprint);
 
     private ValueTask InitializeAsync(CancellationToken cancellationToken)
     {
@@ -128,6 +151,7 @@ public sealed class ReportingPipeline
         var poll = new PollCounts();
         var checkpoint = _store.Checkpoint(Id);
         checkpoint.LastPollAt = _time.GetUtcNow().UtcDateTime;
+        checkpoint.Stream = Stream;
         try
         {
             if (!_budgetKnown)
@@ -211,7 +235,7 @@ public sealed class ReportingPipeline
         }
 
         var now = _time.GetUtcNow();
-        var known = _store.Tests(Id).ToDictionary(test => test.PstId, StringComparer.Ordinal);
+        var testStates = _store.Tests(Id).ToDictionary(test => test.PstId, StringComparer.Ordinal);
         var due = new List<(ReportingRecord Record, ReportingTestDocument State)>();
         foreach (var test in tests)
         {
@@ -219,10 +243,10 @@ public sealed class ReportingPipeline
             {
                 continue;
             }
-            if (!known.TryGetValue(pstId, out var state))
+            if (!testStates.TryGetValue(pstId, out var state))
             {
                 state = new ReportingTestDocument { Id = ReportingRecordDocument.IdOf(Id, pstId), Owner = Id, PstId = pstId, FirstSeenAt = now.UtcDateTime };
-                known[pstId] = state;
+                testStates[pstId] = state;
             }
             var status = test.Text("status") ?? "";
             if (status != state.Status || state.LastReadAt is null)
@@ -249,8 +273,8 @@ public sealed class ReportingPipeline
         foreach (var (test, state) in due.OrderBy(item => item.State.LastReadAt ?? DateTime.MinValue))
         {
             var changed = false;
-            var fingerprints = _store.Fingerprints(Id, state.PstId);
-            var identity = TestIdentity(test);
+            var known = _store.Known(Id, state.PstId);
+            var identity = new EnvelopeContext("test", TestIdentity(test));
             var recipients = 0;
             for (var page = 1; ; page++)
             {
@@ -265,7 +289,7 @@ public sealed class ReportingPipeline
                     break;
                 }
                 recipients += listed.Value.Count;
-                var pending = Changes(listed.Value, fingerprints, state.PstId, record => record.Text("recipient_id") ?? state.PstId + ":" + UserId(record), identity);
+                var pending = Changes(listed.Value, known, state.PstId, record => record.Text("recipient_id") ?? state.PstId + ":" + UserId(record), identity);
                 if (pending.Count > 0)
                 {
                     changed = true;
@@ -322,11 +346,11 @@ public sealed class ReportingPipeline
 
     private async Task<TimeSpan?> PollEnrollmentsAsync(ReportingCheckpointDocument checkpoint, PollCounts poll, PollProgress progress, CancellationToken cancellationToken)
     {
-        var fingerprints = _store.Fingerprints(Id);
+        var known = _store.Known(Id);
         if (await ListAllAsync(
                 "/v1/training/enrollments", EnrollmentsTemplate, checkpoint, poll, progress,
-                records => Changes(records, fingerprints, "", record => record.Text("enrollment_id") ?? UserId(record) + ":" + record.Text("campaign_name") + ":" + record.Text("module_name"), null),
-                cancellationToken) is { } wait)
+                records => Changes(records, known, "", record => record.Text("enrollment_id") ?? UserId(record) + ":" + record.Text("campaign_name") + ":" + record.Text("module_name"), null),
+                cancellationToken, cursor: true) is { } wait)
         {
             return wait;
         }
@@ -334,65 +358,201 @@ public sealed class ReportingPipeline
         return null;
     }
 
-    // ---- userRiskScores: each user's current risk score, once a UTC day (one list call per page of users) ----
+    // ---- userRiskScores: each user's current risk score, once a UTC day (one list call per page of users), then the
+    //      account's and each group's risk score history, at most once a UTC day ----
 
     private async Task<TimeSpan?> PollRiskScoresAsync(ReportingCheckpointDocument checkpoint, PollCounts poll, PollProgress progress, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        var today = now.UtcDateTime.Date;
-        if (checkpoint.SnapshotDay == today)
-        {
-            return null;
-        }
-        if (checkpoint.SnapshotInProgress != today)
-        {
-            checkpoint.SnapshotInProgress = today;
-            checkpoint.ResumePage = 1;
-        }
+        var today = _time.GetUtcNow().UtcDateTime.Date;
         var day = today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var fingerprints = _store.Fingerprints(Id, day);
-        if (await ListAllAsync(
-                "/v1/users", UsersTemplate, checkpoint, poll, progress,
-                records => Changes(records, fingerprints, day, record => (record.Text("id") ?? record.Text("email") ?? "?") + "/" + day, null, snapshotDay: day),
-                cancellationToken) is { } wait)
+        if (checkpoint.SnapshotDay != today)
         {
-            return wait;
+            if (checkpoint.SnapshotInProgress != today)
+            {
+                checkpoint.SnapshotInProgress = today;
+                checkpoint.ResumePage = 1;
+            }
+            var known = _store.Known(Id, day);
+            if (await ListAllAsync(
+                    "/v1/users", UsersTemplate, checkpoint, poll, progress,
+                    records => Changes(records, known, day, record => (record.Text("id") ?? record.Text("email") ?? "?") + "/" + day, null, snapshotDay: day),
+                    cancellationToken) is { } wait)
+            {
+                return wait;
+            }
+            checkpoint.SnapshotDay = today;
+            checkpoint.SnapshotInProgress = null;
+            _store.DeleteGroupsExcept(Id, day, HistoryGroup);
         }
-        checkpoint.SnapshotDay = today;
-        checkpoint.SnapshotInProgress = null;
+        if (checkpoint.HistoryDay != today)
+        {
+            if (await PollRiskHistoryAsync(checkpoint, today, poll, progress, cancellationToken) is { } wait)
+            {
+                return wait;
+            }
+            checkpoint.HistoryDay = today;
+            checkpoint.HistoryInProgress = null;
+            checkpoint.HistoryDone.Clear();
+        }
         checkpoint.LastCompletedAt = _time.GetUtcNow().UtcDateTime;
-        _store.DeleteGroupsExcept(Id, day);
         return null;
     }
 
     /// <summary>
-    /// Lists every page of <paramref name="path"/> from the checkpoint's resume page to the first empty one, delivering
-    /// each page's changes as it goes. Returns how long to wait when a limit stopped it (it resumes at that page); null
-    /// when the list ended (the next list starts at page 1).
+    /// The account's risk score history, then each group's (<c>GET /v1/groups</c>, then one history call per group),
+    /// each point forwarded once (and again only if its score is revised). A sweep cut short by a limit resumes with
+    /// the groups it has not read yet.
     /// </summary>
-    private async Task<TimeSpan?> ListAllAsync(
-        string path, string template, ReportingCheckpointDocument checkpoint, PollCounts poll, PollProgress progress,
-        Func<IReadOnlyList<ReportingRecord>, List<Pending>> changes, CancellationToken cancellationToken)
+    private async Task<TimeSpan?> PollRiskHistoryAsync(ReportingCheckpointDocument checkpoint, DateTime today, PollCounts poll, PollProgress progress, CancellationToken cancellationToken)
     {
-        for (var page = checkpoint.ResumePage; ; page++)
+        if (checkpoint.HistoryInProgress != today)
+        {
+            checkpoint.HistoryInProgress = today;
+            checkpoint.HistoryDone.Clear();
+        }
+        var known = _store.Known(Id, HistoryGroup);
+        if (!checkpoint.HistoryDone.Contains(AccountHistoryDone))
+        {
+            var scope = new EnvelopeContext("riskHistory", "{\"scope\":\"account\"}"u8.ToArray());
+            if (await ReadHistoryAsync("/v1/account/risk_score_history", AccountHistoryTemplate, "account/", scope, known, checkpoint, poll, progress, cancellationToken) is { } wait)
+            {
+                return wait;
+            }
+            checkpoint.HistoryDone.Add(AccountHistoryDone);
+        }
+
+        var groups = new List<ReportingRecord>();
+        for (var page = 1; ; page++)
+        {
+            var listed = await CallAsync(GroupsTemplate, token => _client.ListPageAsync("/v1/groups", GroupsTemplate, page, null, token), cancellationToken);
+            if (listed.Wait is { } wait)
+            {
+                return wait;
+            }
+            if (listed.Value!.Count == 0)
+            {
+                break;
+            }
+            groups.AddRange(listed.Value);
+        }
+        foreach (var group in groups)
+        {
+            if (group.Text("id") is not { } groupId || checkpoint.HistoryDone.Contains(groupId))
+            {
+                continue;
+            }
+            var scope = new EnvelopeContext("riskHistory", GroupScope(group));
+            if (await ReadHistoryAsync("/v1/groups/" + Uri.EscapeDataString(groupId) + "/risk_score_history", GroupHistoryTemplate, "group/" + groupId + "/", scope, known, checkpoint, poll, progress, cancellationToken) is { } wait)
+            {
+                return wait;
+            }
+            checkpoint.HistoryDone.Add(groupId);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// One history: its points keyed by <paramref name="keyPrefix"/> and date. The default window (about six months, a
+    /// point a day) fits one page of 500; a further page is asked for only when a page came back full, so an endpoint
+    /// that ignores paging is never read twice.
+    /// </summary>
+    private async Task<TimeSpan?> ReadHistoryAsync(
+        string path, string template, string keyPrefix, EnvelopeContext scope, Dictionary<string, KnownRecord> known,
+        ReportingCheckpointDocument checkpoint, PollCounts poll, PollProgress progress, CancellationToken cancellationToken)
+    {
+        for (var page = 1; ; page++)
         {
             var listed = await CallAsync(template, token => _client.ListPageAsync(path, template, page, null, token), cancellationToken);
             if (listed.Wait is { } wait)
             {
-                checkpoint.ResumePage = page;
                 return wait;
             }
             progress.FirstPageArrived();
-            if (listed.Value!.Count == 0)
-            {
-                checkpoint.ResumePage = 1;
-                return null;
-            }
-            var pending = changes(listed.Value);
-            checkpoint.ResumePage = page + 1;
+            var pending = Changes(listed.Value!, known, HistoryGroup, record => keyPrefix + (record.Text("date") ?? "?"), scope);
             if (pending.Count > 0)
             {
                 await DeliverAsync(pending, checkpoint, null, poll, cancellationToken);
+            }
+            if (listed.Value!.Count < ReportingClient.MaxPerPage)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The group a history point belongs to, as the envelope carries it: <c>{"scope":"group","id":…,"name":…}</c>.</summary>
+    private static byte[] GroupScope(ReportingRecord group)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("scope", "group");
+            foreach (var name in new[] { "id", "name" })
+            {
+                if (group.Element.TryGetProperty(name, out var value))
+                {
+                    writer.WritePropertyName(name);
+                    value.WriteTo(writer);
+                }
+            }
+            writer.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Lists every page of <paramref name="path"/> from the checkpoint's resume point to the first empty one, delivering
+    /// each page's changes as it goes. With <paramref name="cursor"/> the walk goes by cursor while the answers offer one
+    /// (and by page numbers when the server ignores it). Returns how long to wait when a limit stopped it (it resumes at
+    /// that page or cursor); null when the list ended (the next list starts at the beginning).
+    /// </summary>
+    private async Task<TimeSpan?> ListAllAsync(
+        string path, string template, ReportingCheckpointDocument checkpoint, PollCounts poll, PollProgress progress,
+        Func<IReadOnlyList<ReportingRecord>, List<Pending>> changes, CancellationToken cancellationToken, bool cursor = false)
+    {
+        while (true)
+        {
+            var page = checkpoint.ResumePage;
+            var askCursor = !cursor ? null : checkpoint.ResumeCursor ?? (page == 1 ? "true" : null);
+            CallResult<ReportingPage> listed;
+            try
+            {
+                listed = await CallAsync(template, async token => askCursor is null
+                    ? new ReportingPage(await _client.ListPageAsync(path, template, page, null, token), null, Cursored: false)
+                    : await _client.ListCursorPageAsync(path, template, askCursor, null, token), cancellationToken);
+            }
+            catch (KnowBe4ApiException failure) when (checkpoint.ResumeCursor is not null && failure.Kind is KnowBe4FailureKind.BadRequest or KnowBe4FailureKind.NotFound)
+            {
+                // A saved cursor KnowBe4 no longer accepts: the walk starts over; the fingerprints keep it from re-sending.
+                Log.CursorRefused(_logger, Name, template, failure.Message);
+                checkpoint.ResumeCursor = null;
+                checkpoint.ResumePage = 1;
+                continue;
+            }
+            if (listed.Wait is { } wait)
+            {
+                return wait;
+            }
+            progress.FirstPageArrived();
+            var answer = listed.Value!;
+            if (answer.Records.Count == 0)
+            {
+                checkpoint.ResumePage = 1;
+                checkpoint.ResumeCursor = null;
+                return null;
+            }
+            var pending = changes(answer.Records);
+            // The resume point moves on with the page's fingerprints, committed together with its last batch.
+            checkpoint.ResumeCursor = answer.NextCursor;
+            checkpoint.ResumePage = answer.Cursored ? 1 : page + 1;
+            if (pending.Count > 0)
+            {
+                await DeliverAsync(pending, checkpoint, null, poll, cancellationToken);
+            }
+            if (answer.Cursored && answer.NextCursor is null)
+            {
+                return null;
             }
         }
     }
@@ -408,8 +568,13 @@ public sealed class ReportingPipeline
         public int Updated { get; set; }
     }
 
-    /// <summary>The records of a page that are new or whose content changed, each as the line to forward.</summary>
-    private List<Pending> Changes(IReadOnlyList<ReportingRecord> records, Dictionary<string, string> fingerprints, string group, Func<ReportingRecord, string> keyOf, byte[]? test, string? snapshotDay = null)
+    /// <summary>
+    /// The records of a page that are new or whose content changed, each as the line to forward. An update names the
+    /// top-level fields whose values differ from the version last delivered (when that version's field hashes are kept).
+    /// </summary>
+    private List<Pending> Changes(
+        IReadOnlyList<ReportingRecord> records, Dictionary<string, KnownRecord> known, string group, Func<ReportingRecord, string> keyOf,
+        EnvelopeContext? context, string? snapshotDay = null)
     {
         var pending = new List<Pending>();
         var observedAt = _time.GetUtcNow();
@@ -417,17 +582,39 @@ public sealed class ReportingPipeline
         {
             var key = keyOf(record);
             var fingerprint = Fingerprint(record.Json);
-            var known = fingerprints.TryGetValue(key, out var previous);
-            if (known && previous == fingerprint)
+            var seen = known.TryGetValue(key, out var previous);
+            if (seen && previous!.Fingerprint == fingerprint)
             {
                 continue;
             }
-            var change = snapshotDay is not null ? ChangeSnapshot : known ? ChangeUpdated : ChangeCreated;
-            fingerprints[key] = fingerprint;
-            var line = ReportingEnvelope.Wrap(record.Json, ReportingDataTypes.Name(DataType), change, observedAt, key, test, snapshotDay);
-            pending.Add(new Pending(new AcceptedRecord(key, group, fingerprint, !known), new SinkEvent(ReportingDataTypes.Name(DataType) + ":" + key + ":" + fingerprint, line)));
+            // Snapshot rows are never updated (a new day is a new key): their field hashes would only take room.
+            var fields = snapshotDay is null ? FieldHashes(record.Element) : null;
+            var change = snapshotDay is not null ? ChangeSnapshot : seen ? ChangeUpdated : ChangeCreated;
+            var changedFields = seen && previous!.Fields is { } before && fields is not null ? ChangedFields(before, fields) : null;
+            known[key] = new KnownRecord(fingerprint, fields);
+            var line = ReportingEnvelope.Wrap(record.Json, ReportingDataTypes.Name(DataType), change, observedAt, key, changedFields, context, snapshotDay);
+            pending.Add(new Pending(new AcceptedRecord(key, group, fingerprint, fields, !seen), new SinkEvent(ReportingDataTypes.Name(DataType) + ":" + key + ":" + fingerprint, line)));
         }
         return pending;
+    }
+
+    /// <summary>A 32-bit hash of each top-level field's value (its JSON text), by field name.</summary>
+    private static Dictionary<string, int> FieldHashes(JsonElement record)
+    {
+        var fields = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var property in record.EnumerateObject())
+        {
+            fields[property.Name] = BitConverter.ToInt32(SHA256.HashData(Encoding.UTF8.GetBytes(property.Value.GetRawText())), 0);
+        }
+        return fields;
+    }
+
+    /// <summary>The fields whose values differ, in the record's order; fields that disappeared last.</summary>
+    private static List<string> ChangedFields(Dictionary<string, int> before, Dictionary<string, int> after)
+    {
+        var changed = after.Where(field => !before.TryGetValue(field.Key, out var hash) || hash != field.Value).Select(field => field.Key).ToList();
+        changed.AddRange(before.Keys.Where(name => !after.ContainsKey(name)));
+        return changed;
     }
 
     /// <summary>Delivers in batches; after each accepted batch its fingerprints and the checkpoint are committed together.</summary>
@@ -565,4 +752,5 @@ public sealed record ReportingCheckpointView(
     DateTimeOffset? LastCompletedAt,
     DateOnly? SnapshotDay,
     int Tests,
-    int RetiredTests);
+    int RetiredTests,
+    DateOnly? HistoryDay = null);

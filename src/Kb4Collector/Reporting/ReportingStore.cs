@@ -19,6 +19,12 @@ internal sealed class ReportingRecordDocument
 
     public string Fingerprint { get; set; } = "";
 
+    /// <summary>
+    /// A 32-bit hash of each top-level field's value as last delivered, by field name, to name the fields an update
+    /// changed (<c>_kb4.changedFields</c>); null for daily snapshot rows, which are never updated.
+    /// </summary>
+    public Dictionary<string, int>? Fields { get; set; }
+
     public static string IdOf(string owner, string key) => owner + "|" + key;
 }
 
@@ -60,12 +66,26 @@ internal sealed class ReportingCheckpointDocument
 
     public string Id { get; set; } = "";
 
+    /// <summary>A fingerprint of the Reporting host and key: a source renamed while the daemon was down finds its state by it.</summary>
+    public string Stream { get; set; } = "";
+
     /// <summary>The page an interrupted pass resumes at (1 when the last pass completed).</summary>
     public int ResumePage { get; set; } = 1;
+
+    /// <summary>The cursor an interrupted pass resumes with, when the endpoint answered by cursor (training enrollments).</summary>
+    public string? ResumeCursor { get; set; }
 
     public DateTime? LastPollAt { get; set; }
 
     public DateTime? LastCompletedAt { get; set; }
+
+    /// <summary>The UTC day whose account and group risk history sweep is complete (userRiskScores).</summary>
+    public DateTime? HistoryDay { get; set; }
+
+    /// <summary>The day of an interrupted history sweep, and what it has read: <c>account</c> and group ids.</summary>
+    public DateTime? HistoryInProgress { get; set; }
+
+    public List<string> HistoryDone { get; set; } = [];
 
     /// <summary>The UTC day whose risk snapshot is complete (userRiskScores).</summary>
     public DateTime? SnapshotDay { get; set; }
@@ -79,8 +99,11 @@ internal sealed class ReportingCheckpointDocument
     public long Calls { get; set; }
 }
 
-/// <summary>One record accepted by the sink: its key, group and new fingerprint, and whether it was new.</summary>
-internal readonly record struct AcceptedRecord(string Key, string Group, string Fingerprint, bool Created);
+/// <summary>One record accepted by the sink: its key, group, new fingerprint and field hashes, and whether it was new.</summary>
+internal readonly record struct AcceptedRecord(string Key, string Group, string Fingerprint, Dictionary<string, int>? Fields, bool Created);
+
+/// <summary>What the collector last delivered of a record: its content fingerprint and field hashes (null when not kept).</summary>
+internal sealed record KnownRecord(string Fingerprint, Dictionary<string, int>? Fields);
 
 /// <summary>
 /// The only owner of the Reporting documents. An accepted batch's fingerprints and the checkpoint after it are written
@@ -125,14 +148,14 @@ internal sealed class ReportingStore(CollectorDatabase database)
         }
     }
 
-    /// <summary>The fingerprints of a data type's records (of one group when given), by key.</summary>
-    public Dictionary<string, string> Fingerprints(string owner, string? group = null)
+    /// <summary>What was last delivered of a data type's records (of one group when given), by key.</summary>
+    public Dictionary<string, KnownRecord> Known(string owner, string? group = null)
     {
         var prefix = owner + "|";
         var records = group is null
             ? _records.Find(record => record.Owner == owner)
             : _records.Find(record => record.Owner == owner && record.Group == group);
-        return records.ToDictionary(record => record.Id[prefix.Length..], record => record.Fingerprint, StringComparer.Ordinal);
+        return records.ToDictionary(record => record.Id[prefix.Length..], record => new KnownRecord(record.Fingerprint, record.Fields), StringComparer.Ordinal);
     }
 
     public List<ReportingTestDocument> Tests(string owner) => [.. _tests.Find(test => test.Owner == owner)];
@@ -146,7 +169,14 @@ internal sealed class ReportingStore(CollectorDatabase database)
         {
             foreach (var record in accepted)
             {
-                _records.Upsert(new ReportingRecordDocument { Id = ReportingRecordDocument.IdOf(owner, record.Key), Owner = owner, Group = record.Group, Fingerprint = record.Fingerprint });
+                _records.Upsert(new ReportingRecordDocument
+                {
+                    Id = ReportingRecordDocument.IdOf(owner, record.Key),
+                    Owner = owner,
+                    Group = record.Group,
+                    Fingerprint = record.Fingerprint,
+                    Fields = record.Fields,
+                });
                 if (record.Created)
                 {
                     checkpoint.Created++;
@@ -170,11 +200,76 @@ internal sealed class ReportingStore(CollectorDatabase database)
         }
     }
 
-    /// <summary>Forgets the fingerprints of one group (a past day's risk snapshot) once they can no longer matter.</summary>
-    public int DeleteGroupsExcept(string owner, string keep) => _records.DeleteMany(record => record.Owner == owner && record.Group != keep);
+    /// <summary>Forgets the fingerprints of past days' risk snapshots once they can no longer matter (all but <paramref name="keep"/> and <paramref name="alsoKeep"/>).</summary>
+    public int DeleteGroupsExcept(string owner, string keep, string alsoKeep) =>
+        _records.DeleteMany(record => record.Owner == owner && record.Group != keep && record.Group != alsoKeep);
+
+    /// <summary>
+    /// A renamed source's data type keeps its fingerprints, tests and checkpoint under its new id: nothing is sent again.
+    /// The copy is one transaction (inserts only) and the old documents go in a second: a crash between the two leaves
+    /// an orphan copy, never a data type without its state.
+    /// </summary>
+    public bool Move(string fromOwner, string toOwner)
+    {
+        var checkpoint = _checkpoints.FindById(fromOwner);
+        if (checkpoint is null || fromOwner == toOwner)
+        {
+            return false;
+        }
+        DeleteOwned(toOwner);
+        var fromPrefix = fromOwner.Length + 1;
+        var records = _records.Find(record => record.Owner == fromOwner).ToList();
+        foreach (var record in records)
+        {
+            record.Id = ReportingRecordDocument.IdOf(toOwner, record.Id[fromPrefix..]);
+            record.Owner = toOwner;
+        }
+        var tests = _tests.Find(test => test.Owner == fromOwner).ToList();
+        foreach (var test in tests)
+        {
+            test.Id = ReportingRecordDocument.IdOf(toOwner, test.PstId);
+            test.Owner = toOwner;
+        }
+        checkpoint.Id = toOwner;
+        _database.BeginTrans();
+        try
+        {
+            _records.InsertBulk(records);
+            _tests.InsertBulk(tests);
+            _checkpoints.Insert(checkpoint);
+            _database.Commit();
+        }
+        catch
+        {
+            _database.Rollback();
+            throw;
+        }
+        DeleteOwned(fromOwner);
+        return true;
+    }
+
+    /// <summary>
+    /// A data type with no state of its own takes over the one state of the same data type, Reporting host and key that
+    /// no configured source owns: its source was renamed while the daemon was down. Returns the id it came from, or null.
+    /// </summary>
+    public string? AdoptRenamed(string owner, string dataType, string stream, IReadOnlySet<string> configuredOwners)
+    {
+        if (_checkpoints.FindById(owner) is not null)
+        {
+            return null;
+        }
+        var suffix = "/" + dataType;
+        var orphans = _checkpoints.Find(checkpoint => checkpoint.Stream == stream)
+            .Select(checkpoint => checkpoint.Id)
+            .Where(id => id.EndsWith(suffix, StringComparison.Ordinal) && !configuredOwners.Contains(id))
+            .ToList();
+        return orphans.Count == 1 && Move(orphans[0], owner) ? orphans[0] : null;
+    }
 
     /// <summary>Forgets everything of a data type (its source was removed).</summary>
-    public void Delete(string owner)
+    public void Delete(string owner) => DeleteOwned(owner);
+
+    private void DeleteOwned(string owner)
     {
         _records.DeleteMany(record => record.Owner == owner);
         _tests.DeleteMany(test => test.Owner == owner);

@@ -43,7 +43,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
 
     public WebApplication App => _app!;
 
-    public static async Task<DaemonHarness> StartAsync(int backlog = 400, int seed = 11, string key = Key)
+    public static async Task<DaemonHarness> StartAsync(int backlog = 400, int seed = 11, string key = Key, EmulatorReporting? reporting = null)
     {
         var emulator = await KnowBe4Emulator.StartAsync(
             new EmulatorOptions
@@ -53,6 +53,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
                     Accounts = [new EmulatorAccountSpec { Name = "Acme", Seats = 500, ApiKeys = [key] }],
                     Backlog = new EmulatorBacklog { Events = backlog, Days = 5 },
                     Limits = EmulatorLimits.Off,
+                    Reporting = reporting ?? new EmulatorReporting(),
                     Seed = seed,
                 },
             },

@@ -138,6 +138,7 @@ public sealed class ReportingEndToEndTests
         // The world moves on a day: recipients open, click and report; enrollments start and pass.
         await bed.DriveForAsync(TimeSpan.FromDays(1));
         var later = bed.Lines().Skip(first.Count).ToList();
+        AssertChangedFieldsNameWhatDiffers(bed.Lines());
         Assert.Contains(later, line => line.Change == ReportingPipeline.ChangeUpdated && line.DataType == ReportingDataTypes.PhishingTests && seen.Contains(line.Key));
         Assert.Contains(later, line => line.Change == ReportingPipeline.ChangeUpdated && line.DataType == ReportingDataTypes.TrainingEnrollments && seen.Contains(line.Key));
         AssertEveryLineIsAVersionAndNoneRepeats(bed.Emulator.GroundTruth.ReportingVersions(), bed.Lines());
@@ -198,6 +199,35 @@ public sealed class ReportingEndToEndTests
     }
 
     [Fact]
+    public async Task ARecordTheSinkRefusesBecomesADeadLetterNotADropAndIsNotSentAgain()
+    {
+        await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.PhishingTests],
+            reporting => reporting with { PhishingPollInterval = TimeSpan.FromHours(1) });
+        bed.Bed.EmulatorClock.Freeze();
+        // Every batch is refused as too large, so the collector splits it down to single records; the first single one is refused for good.
+        var singles = 0;
+        bed.Bed.Sink.Answer = (_, count) => count > 1 ? 413 : Interlocked.Increment(ref singles) == 1 ? 422 : null;
+
+        await bed.DriveForAsync(TimeSpan.FromMinutes(10));
+        bed.Bed.Sink.Answer = null;
+        await bed.DriveForAsync(TimeSpan.FromHours(3));
+
+        var truth = bed.Emulator.GroundTruth.ReportingVersions().Where(version => version.DataType == ReportingDataTypes.PhishingTests)
+            .GroupBy(version => version.Key).ToDictionary(group => group.Key, group => group.MaxBy(version => version.From)!.Json);
+        var deadLetter = Assert.Single(bed.Bed.Process.Services.Sink.DeadLetters.List(sourceId: bed.Pipeline(ReportingDataType.PhishingTests).Id));
+        Assert.Equal(422, deadLetter.StatusCode);
+        var refused = System.Text.Encoding.UTF8.GetString(deadLetter.Json.Span);
+        using var refusedDocument = JsonDocument.Parse(refused);
+        var key = refusedDocument.RootElement.GetProperty(ReportingEnvelope.Field).GetProperty("key").GetString()!;
+        Assert.Equal(truth[key], ReportingEnvelope.Unwrap(refused));
+        // Everything else arrived once; the refused record waits in the dead letters (replayable), not re-sent by every poll.
+        var lines = bed.Lines();
+        Assert.Equal(truth.Keys.Where(k => k != key).Order(), lines.Select(line => line.Key).Order());
+        Assert.DoesNotContain(lines, line => line.Key == key);
+        Assert.True(bed.ReportingCalls().Count(call => call.PathAndQuery.StartsWith("/v1/phishing/security_tests?", StringComparison.Ordinal)) >= 3 * 2, "polled again");
+    }
+
+    [Fact]
     public async Task AProcessKilledAfterTheSinkAcceptedABatchSendsAtMostThatBatchAgain()
     {
         var settings = new EndToEndSettings { CallDuration = TimeSpan.FromMilliseconds(350), MaxBatchEvents = 5 };
@@ -246,6 +276,47 @@ public sealed class ReportingEndToEndTests
         Assert.Contains(lines, line => line.Record.Contains("\"status\":\"Passed\"", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task EnrollmentsAreReadByCursorWhenTheAnswerOffersOneAndByPageNumbersOtherwise(bool cursors)
+    {
+        // 37 campaigns of 15 enrollments: two pages of 500.
+        var reporting = new EmulatorReporting
+        {
+            TrainingCampaignEvery = TimeSpan.FromHours(2),
+            EnrollmentsPerCampaign = 15,
+            History = TimeSpan.FromDays(3),
+            EnrollmentCursors = cursors,
+        };
+        await using var bed = await ReportingBed.StartAsync(Scenario(reporting), [ReportingDataType.TrainingEnrollments],
+            r => r with { TrainingPollInterval = TimeSpan.FromHours(1) });
+        bed.Bed.EmulatorClock.Freeze();
+
+        await bed.DriveForAsync(TimeSpan.FromMinutes(30));
+
+        var truth = bed.Emulator.GroundTruth.ReportingVersions().Where(version => version.DataType == ReportingDataTypes.TrainingEnrollments)
+            .GroupBy(version => version.Key).ToDictionary(group => group.Key, group => group.MaxBy(version => version.From)!.Json);
+        Assert.True(truth.Count > ReportingClient.MaxPerPage, $"{truth.Count} enrollments");
+        var lines = bed.Lines();
+        Assert.Equal(truth.Keys.Order(), lines.Select(line => line.Key).Order());
+        Assert.All(lines, line => Assert.Equal(truth[line.Key], line.Record));
+
+        // One pass: the first call asks for a cursor; then the next cursor, or page 2 and the empty page 3 from a server without cursors.
+        var pass = bed.ReportingCalls().Where(call => call.PathAndQuery.StartsWith("/v1/training/enrollments", StringComparison.Ordinal)).Take(cursors ? 2 : 3).ToList();
+        Assert.Contains("cursor=true", pass[0].PathAndQuery, StringComparison.Ordinal);
+        if (cursors)
+        {
+            Assert.Matches("cursor=[A-Za-z0-9]", pass[1].PathAndQuery);
+            Assert.DoesNotContain("page=", pass[1].PathAndQuery.Replace("per_page=", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("page=2", pass[1].PathAndQuery, StringComparison.Ordinal);
+            Assert.Contains("page=3", pass[2].PathAndQuery, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task EachUserGetsOneRiskSnapshotPerUtcDayFromOneListCallPerPage()
     {
@@ -254,7 +325,7 @@ public sealed class ReportingEndToEndTests
 
         await bed.DriveUntilAsync(Start.AddDays(3).AddHours(1));
 
-        var lines = bed.Lines(ReportingDataTypes.UserRiskScores);
+        var lines = bed.Lines(ReportingDataTypes.UserRiskScores).Where(line => !line.Envelope.TryGetProperty("riskHistory", out _)).ToList();
         var days = Enumerable.Range(0, 4).Select(offset => DateOnly.FromDateTime(Start.UtcDateTime).AddDays(offset)).ToList();
         var expected = days.SelectMany(day => bed.Emulator.GroundTruth.RiskSnapshots(day)).ToList();
         Assert.Equal(expected.Select(snapshot => snapshot.Key).Order(), lines.Select(line => line.Key).Order());
@@ -265,6 +336,73 @@ public sealed class ReportingEndToEndTests
         var userCalls = bed.ReportingCalls().Where(call => call.PathAndQuery.StartsWith("/v1/users", StringComparison.Ordinal)).ToList();
         Assert.All(userCalls, call => Assert.StartsWith("/v1/users?", call.PathAndQuery, StringComparison.Ordinal));
         Assert.Equal(days.Count * 2, userCalls.Count);
+    }
+
+    [Fact]
+    public async Task EveryAccountAndGroupRiskHistoryPointIsDeliveredOnceFromAtMostOneSweepAUtcDay()
+    {
+        await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.UserRiskScores],
+            reporting => reporting with { RiskScorePollInterval = TimeSpan.FromHours(1) });
+
+        // A restart in the middle of a day polls at once: the day's sweep is done and is not repeated.
+        await bed.DriveUntilAsync(Start.AddDays(1).AddHours(2));
+        bed.Restart();
+        await bed.DriveUntilAsync(Start.AddDays(3).AddHours(1));
+
+        var lines = bed.Lines(ReportingDataTypes.UserRiskScores).Where(line => line.Envelope.TryGetProperty("riskHistory", out _)).ToList();
+        var days = Enumerable.Range(0, 4).Select(offset => DateOnly.FromDateTime(Start.UtcDateTime).AddDays(offset)).ToList();
+        var truth = days.SelectMany(day => bed.Emulator.GroundTruth.RiskHistory(day)).ToList();
+        Assert.All(truth.GroupBy(point => point.Key), group => Assert.Single(group.Select(point => point.Json).Distinct()));
+        var expected = truth.GroupBy(point => point.Key).ToDictionary(group => group.Key, group => group.First().Json);
+        Assert.True(expected.Count > 20, $"{expected.Count} history points");
+
+        // Every point of the account's and every group's history, each exactly once, as KnowBe4 sent it.
+        Assert.Equal(expected.Keys.Order(), lines.Select(line => line.Key).Order());
+        Assert.All(lines, line => Assert.Equal(expected[line.Key], line.Record));
+        Assert.All(lines, line => Assert.Equal(ReportingPipeline.ChangeCreated, line.Change));
+        var groupLine = lines.First(line => line.Key.StartsWith("group/", StringComparison.Ordinal)).Envelope.GetProperty("riskHistory");
+        Assert.Equal("group", groupLine.GetProperty("scope").GetString());
+        Assert.True(groupLine.TryGetProperty("id", out _) && groupLine.TryGetProperty("name", out _));
+        Assert.Equal("account", lines.First(line => line.Key.StartsWith("account/", StringComparison.Ordinal)).Envelope.GetProperty("riskHistory").GetProperty("scope").GetString());
+
+        // At most one sweep a UTC day, for all the hourly polls: one account history call and one call per group a day.
+        var calls = bed.ReportingCalls();
+        Assert.Equal(days.Count, calls.Count(call => call.PathAndQuery.StartsWith("/v1/account/risk_score_history", StringComparison.Ordinal)));
+        var groupHistoryCalls = calls.Where(call => call.PathAndQuery.StartsWith("/v1/groups/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(days.Count * ReportingWorld.Groups.Count, groupHistoryCalls.Count);
+        Assert.All(groupHistoryCalls.GroupBy(call => DateOnly.FromDateTime(call.At.UtcDateTime)), day => Assert.Equal(ReportingWorld.Groups.Count, day.Count()));
+        Assert.Equal(days[^1], bed.Pipeline(ReportingDataType.UserRiskScores).ReadCheckpoint().HistoryDay);
+    }
+
+    /// <summary>Each update's <c>changedFields</c> are exactly the top-level fields whose values differ from the key's previous line.</summary>
+    private static void AssertChangedFieldsNameWhatDiffers(IReadOnlyList<ReportingLine> lines)
+    {
+        var updates = 0;
+        foreach (var group in lines.GroupBy(line => (line.DataType, line.Key)))
+        {
+            ReportingLine? previous = null;
+            foreach (var line in group)
+            {
+                if (previous is null)
+                {
+                    Assert.False(line.Envelope.TryGetProperty("changedFields", out _), "a created record names no changed fields");
+                }
+                else
+                {
+                    using var before = JsonDocument.Parse(previous.Record);
+                    using var after = JsonDocument.Parse(line.Record);
+                    var expected = after.RootElement.EnumerateObject()
+                        .Where(field => !before.RootElement.TryGetProperty(field.Name, out var old) || old.GetRawText() != field.Value.GetRawText())
+                        .Select(field => field.Name).ToList();
+                    var actual = line.Envelope.GetProperty("changedFields").EnumerateArray().Select(field => field.GetString()!).ToList();
+                    Assert.NotEmpty(actual);
+                    Assert.Equal(expected, actual);
+                    updates++;
+                }
+                previous = line;
+            }
+        }
+        Assert.True(updates > 0, "no update to check");
     }
 
     private static void AssertEveryLineIsAVersionAndNoneRepeats(IReadOnlyList<ReportingRecordVersion> truth, IReadOnlyList<ReportingLine> lines)

@@ -76,5 +76,38 @@ public sealed class ReportingGateTests : IDisposable
         }
     }
 
+    [Fact]
+    public void ARestartInsideTheBurstWindowRemembersTheCallsAlreadyMade()
+    {
+        var first = _time.GetUtcNow();
+        using (var database = CollectorDatabase.Open(_folder.Path))
+        {
+            var gate = new ReportingGate(database, _time);
+            gate.SetBudget(Key, 10_000);
+            for (var granted = 0; granted < 48;)
+            {
+                _time.Advance(TimeSpan.FromMilliseconds(300));
+                granted += gate.TryAcquire(Key).Granted ? 1 : 0;
+            }
+        }
+
+        // A new process ten seconds later: two more calls fit the burst window, then it waits for the first to age out.
+        _time.Advance(TimeSpan.FromSeconds(10));
+        using (var database = CollectorDatabase.Open(_folder.Path))
+        {
+            var gate = new ReportingGate(database, _time);
+            gate.SetBudget(Key, 10_000);
+            for (var granted = 0; granted < 2;)
+            {
+                _time.Advance(TimeSpan.FromMilliseconds(300));
+                granted += gate.TryAcquire(Key).Granted ? 1 : 0;
+            }
+            var refused = gate.TryAcquire(Key);
+            Assert.False(refused.Granted);
+            Assert.Equal(ReportingLimit.Burst, refused.Limit);
+            Assert.InRange(refused.NotBefore - first, ReportingGate.BurstWindow, ReportingGate.BurstWindow + TimeSpan.FromSeconds(1));
+        }
+    }
+
     public void Dispose() => _folder.Dispose();
 }

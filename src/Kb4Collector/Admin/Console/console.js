@@ -271,8 +271,30 @@
         field('backdatedFoundLate', 'Backdated events found late', number(s.backdatedFoundLate), s.backdatedFoundLate),
         field('deadLetters', 'Dead letters', number(s.deadLetters), s.deadLetters),
         field('quotaUsed', 'KnowBe4 calls today', `${number(quota.used)} / ${number(quota.budget)}`, quota.used)),
+      s.dataTypes && s.dataTypes.length ? dataTypesTable(s.dataTypes) : null,
       el('div', { class: 'actions' }, restart, replay),
       lifecycle);
+  }
+
+  // A "KnowBe4 KMSAT" source's Reporting data types, each with its own health, state, schedule and checkpoint.
+  function dataTypesTable(types) {
+    return el('div', { class: 'scroll data-types' },
+      el('table', { 'aria-label': 'Reporting data types' },
+        el('thead', {}, el('tr', {},
+          el('th', {}, 'Data type'), el('th', {}, 'Health'), el('th', {}, 'State'), el('th', {}, 'Reason'),
+          el('th', {}, 'Last successful poll'), el('th', {}, 'Next poll'), el('th', {}, 'Every'),
+          el('th', { class: 'num' }, 'Created'), el('th', { class: 'num' }, 'Updated'), el('th', { class: 'num' }, 'Calls'))),
+        el('tbody', {}, types.map((t) => el('tr', { 'data-data-type': t.dataType, 'data-data-type-id': t.id, 'data-health': t.health, class: `health-${t.health}` },
+          el('td', { 'data-field': 'dataType' }, t.dataType),
+          el('td', {}, el('span', { class: `badge ${t.health}`, 'data-field': 'health', 'data-value': t.health }, t.health)),
+          el('td', {}, el('span', { class: `badge state state-${t.state.state}`, 'data-field': 'state', 'data-value': t.state.state }, t.state.state)),
+          el('td', { 'data-field': 'lastReason', 'data-value': t.state.lastReason || '' }, t.state.lastReason || ''),
+          el('td', { 'data-field': 'lastSuccessAt', 'data-value': t.state.lastSuccessAt || '' }, utc(t.state.lastSuccessAt)),
+          el('td', { 'data-field': 'nextAttemptAt', 'data-value': t.state.nextAttemptAt || '' }, utc(t.state.nextAttemptAt)),
+          el('td', { 'data-field': 'pollInterval' }, t.pollInterval),
+          el('td', { class: 'num', 'data-field': 'created', 'data-value': t.checkpoint.created }, number(t.checkpoint.created)),
+          el('td', { class: 'num', 'data-field': 'updated', 'data-value': t.checkpoint.updated }, number(t.checkpoint.updated)),
+          el('td', { class: 'num', 'data-field': 'calls', 'data-value': t.checkpoint.calls }, number(t.checkpoint.calls)))))));
   }
 
   async function act(button, path, name, kind) {
