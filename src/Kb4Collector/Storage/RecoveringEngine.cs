@@ -10,7 +10,7 @@ namespace Kb4Collector.Storage;
 /// failed one: the call after the failure opens the file again and everyone carries on, re-committing what they hold.
 /// A transaction begun on the failed instance fails as a whole (its commit throws); a lone call that raced with the
 /// reopening runs again on the new instance. A commit, and a write outside a transaction, returns only once LiteDB's
-/// writer has written it (<see cref="LogWriterBarrier"/>): what was acknowledged is in the file, or the call failed.
+/// writer has written it (<see cref="LiteDbInternals"/>): what was acknowledged is in the file, or the call failed.
 /// </summary>
 internal sealed class RecoveringEngine : ILiteEngine
 {
@@ -29,14 +29,14 @@ internal sealed class RecoveringEngine : ILiteEngine
 
     public RecoveringEngine(Func<ILiteEngine> open)
     {
-        LogWriterBarrier.Check();
+        LiteDbInternals.Check();
         _open = open;
         _engine = OpenWithoutAutomaticCheckpoints();
     }
 
     public int Checkpoint() => Run(engine =>
     {
-        LogWriterBarrier.Checkpoint(engine);
+        LiteDbInternals.Checkpoint(engine);
         return 0;
     });
 
@@ -69,7 +69,7 @@ internal sealed class RecoveringEngine : ILiteEngine
             {
                 throw TransactionLost();
             }
-            LogWriterBarrier.WaitUntilWritten(begunOn);
+            LiteDbInternals.WaitUntilWritten(begunOn);
         }
         catch (Exception error) when (error is IOException or ObjectDisposedException)
         {
@@ -125,6 +125,19 @@ internal sealed class RecoveringEngine : ILiteEngine
         lock (_gate)
         {
             _disposed = true;
+            if (!_failed)
+            {
+                // LiteDB folds the log on close only with its automatic checkpoint on: a clean stop leaves one file.
+                try
+                {
+                    LiteDbInternals.Checkpoint(_engine);
+                }
+                catch (Exception error) when (error is IOException or ObjectDisposedException or LiteException)
+                {
+                    // The log stays; the next open reads it.
+                }
+            }
+            LiteDbInternals.AbandonTransactions(_engine);
             _engine.Dispose();
         }
         _transaction.Dispose();
@@ -140,7 +153,7 @@ internal sealed class RecoveringEngine : ILiteEngine
             var written = operation(engine);
             if (!inTransaction)
             {
-                LogWriterBarrier.WaitUntilWritten(engine);
+                LiteDbInternals.WaitUntilWritten(engine);
                 ranOn = engine;
             }
             return written;
@@ -159,7 +172,7 @@ internal sealed class RecoveringEngine : ILiteEngine
     /// </summary>
     private void CheckpointWhenTheLogIsLong(ILiteEngine engine)
     {
-        if (LogWriterBarrier.LogLength(engine) < CheckpointLogBytes || Interlocked.Exchange(ref _checkpointing, 1) == 1)
+        if (LiteDbInternals.LogLength(engine) < CheckpointLogBytes || Interlocked.Exchange(ref _checkpointing, 1) == 1)
         {
             return;
         }
@@ -167,7 +180,7 @@ internal sealed class RecoveringEngine : ILiteEngine
         {
             try
             {
-                LogWriterBarrier.Checkpoint(engine);
+                LiteDbInternals.Checkpoint(engine);
             }
             catch (Exception error) when (error is IOException or ObjectDisposedException)
             {
@@ -213,7 +226,7 @@ internal sealed class RecoveringEngine : ILiteEngine
                 }
                 // A closed (or replaced) instance: run the call once more, on a new one.
             }
-            catch (LiteException error) when (LogWriterBarrier.IsClosed(engine))
+            catch (LiteException error) when (LiteDbInternals.IsClosed(engine))
             {
                 // A call that waited on a lock of an instance a failed write closed meanwhile times out: that is the
                 // failed write, not a damaged file.
@@ -234,7 +247,7 @@ internal sealed class RecoveringEngine : ILiteEngine
             if (engine.Pragma("CHECKPOINT") != 0)
             {
                 engine.Pragma("CHECKPOINT", 0);
-                LogWriterBarrier.WaitUntilWritten(engine);
+                LiteDbInternals.WaitUntilWritten(engine);
             }
             return engine;
         }
@@ -277,6 +290,7 @@ internal sealed class RecoveringEngine : ILiteEngine
                 {
                     // The failed instance cannot flush on its way out: its last write is what failed.
                 }
+                LiteDbInternals.AbandonTransactions(_engine);
                 // Throws while the file still cannot be opened (the disk is still full): the engine stays failed and
                 // the next call tries again.
                 _engine = OpenWithoutAutomaticCheckpoints();

@@ -37,11 +37,15 @@ public sealed class CollectionModelTests
     [Trait("Category", "EngineV2")]
     public Task RandomInterleavingsOnATightBudgetDeliverEveryOwedEventExactlyOnce() => SampleAsync(Runs(withDiskFull: false, seats: 30), iterations: 3);
 
-    /// <summary>
-    /// Many more interleavings, the disk filling up included (<c>--filter-trait Category=ModelDrill --explicit on</c>).
-    /// Not in CI: a full disk can still make LiteDB lose commits its writer had acknowledged (see EngineGuaranteeTests,
-    /// failure 6), so a run now and then finds a batch or two sent again (seed 1f8mddGCLzi4: 18 events).
-    /// </summary>
+    /// <summary>The same with the disk filling up now and then: a commit fails after the sink accepted its batch.</summary>
+    // Before Storage.LiteDbInternals waited for LiteDB's writer, such runs now and then found a batch or two sent again
+    // (seed 1f8mddGCLzi4 of this generator: 18 events): LiteDB had acknowledged commits its writer then failed to write.
+    [Fact]
+    [Trait("Category", "Model")]
+    [Trait("Category", "EngineV2")]
+    public Task RandomInterleavingsWithTheDiskFillingUpDeliverEveryOwedEventExactlyOnce() => SampleAsync(Runs(withDiskFull: true, seats: 30), iterations: 3);
+
+    /// <summary>Many more interleavings, the disk filling up included (CI's drill step: <c>--filter-trait Category=ModelDrill --explicit on</c>).</summary>
     [Fact(Explicit = true)]
     [Trait("Category", "ModelDrill")]
     public Task DrillManyInterleavings() => SampleAsync(Runs(withDiskFull: true, seats: 30), iterations: 60);

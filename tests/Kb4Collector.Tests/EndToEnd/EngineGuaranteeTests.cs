@@ -211,7 +211,7 @@ public sealed class EngineGuaranteeTests
     /// stayed in Error until the daemon restarted. Storage.RecoveringEngine now opens the file again after the failure
     /// and the held batch lands. Then about one run in three still sent two earlier batches again: LiteDB's writer had
     /// acknowledged their commits but not yet written them when the disk refused a write, so they went with the failed
-    /// instance. Storage.LogWriterBarrier now makes a commit return only once it is written.
+    /// instance. Storage.LiteDbInternals now makes a commit return only once it is written.
     /// </summary>
     [Fact]
     [Trait("Category", "EngineV2")]

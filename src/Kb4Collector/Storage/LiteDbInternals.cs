@@ -4,23 +4,25 @@ using LiteDB.Engine;
 namespace Kb4Collector.Storage;
 
 /// <summary>
-/// Waits until LiteDB has written what a commit queued. LiteDB 5 acknowledges a commit once its pages are queued for
+/// What the collector needs from LiteDB 5.0.20 that it does not expose. Mainly: waits until LiteDB has written what a commit queued. LiteDB 5 acknowledges a commit once its pages are queued for
 /// the write-ahead log; a background writer writes them later. When that write fails (a full disk), the commit the
 /// caller was told had landed is gone: the engine closes and the file, opened again, no longer holds it. Waiting here
 /// turns that silent loss into a failed commit, which the caller holds and writes again.
 /// </summary>
 /// <remarks>
 /// LiteDB has no public way to wait for its writer (<see cref="ILiteEngine.Checkpoint"/> waits, but never returns once
-/// the writer has failed), so this reads three private fields of LiteDB 5.0.20: the engine's disk service and state,
-/// and the writer queue's "empty" signal. <see cref="Check"/> runs when the database opens and the tests pin it: an
+/// the writer has failed), so this reads private fields of LiteDB 5.0.20: the engine's disk service, state and
+/// transaction monitor, the writer queue's "empty" signal and the log's length. <see cref="Check"/> runs when the database opens and the tests pin it: an
 /// upgrade that moves them fails at start, not silently.
 /// </remarks>
-internal static class LogWriterBarrier
+internal static class LiteDbInternals
 {
     private static readonly Assembly s_liteDb = typeof(LiteEngine).Assembly;
     private static readonly FieldInfo? s_disk = typeof(LiteEngine).GetField("_disk", BindingFlags.Instance | BindingFlags.NonPublic);
     private static readonly FieldInfo? s_state = typeof(LiteEngine).GetField("_state", BindingFlags.Instance | BindingFlags.NonPublic);
     private static readonly FieldInfo? s_queue = s_liteDb.GetType("LiteDB.Engine.DiskService")?.GetField("_queue", BindingFlags.Instance | BindingFlags.NonPublic);
+    private static readonly FieldInfo? s_monitor = typeof(LiteEngine).GetField("_monitor", BindingFlags.Instance | BindingFlags.NonPublic);
+    private static readonly FieldInfo? s_transactions = s_liteDb.GetType("LiteDB.Engine.TransactionMonitor")?.GetField("_transactions", BindingFlags.Instance | BindingFlags.NonPublic);
     private static readonly FieldInfo? s_logLength = s_liteDb.GetType("LiteDB.Engine.DiskService")?.GetField("_logLength", BindingFlags.Instance | BindingFlags.NonPublic);
     private static readonly FieldInfo? s_queueIsEmpty = s_liteDb.GetType("LiteDB.Engine.DiskWriterQueue")?.GetField("_queueIsEmpty", BindingFlags.Instance | BindingFlags.NonPublic);
     private static readonly PropertyInfo? s_queueCreated = s_queue?.FieldType.GetProperty(nameof(Lazy<object>.IsValueCreated));
@@ -32,7 +34,7 @@ internal static class LogWriterBarrier
     /// <summary>Throws when this LiteDB build does not have the fields the barrier reads.</summary>
     public static void Check()
     {
-        if (s_disk is null || s_state is null || s_logLength is null || s_queueCreated is null || s_queueValue is null || s_queueIsEmpty is null || s_disposed is null)
+        if (s_disk is null || s_state is null || s_monitor is null || s_transactions is null || s_logLength is null || s_queueCreated is null || s_queueValue is null || s_queueIsEmpty is null || s_disposed is null)
         {
             throw new InvalidOperationException(
                 $"LiteDB {s_liteDb.GetName().Version} does not have the writer queue this collector waits on (built for 5.0.20): a commit could be acknowledged and then lost");
@@ -95,6 +97,28 @@ internal static class LogWriterBarrier
     /// <summary>How long <paramref name="engine"/>'s write-ahead log is, in bytes (what a checkpoint folds into the data file).</summary>
     public static long LogLength(ILiteEngine engine) =>
         engine is LiteEngine liteEngine ? (long)s_logLength!.GetValue(s_disk!.GetValue(liteEngine))! : 0;
+
+    /// <summary>
+    /// Keeps the finalizers of <paramref name="engine"/>'s open transactions from running. A transaction whose commit
+    /// failed stays open in a closed engine; once that engine is dropped, its finalizer rolls back pages the failed
+    /// writer already took and throws (LiteException "discarded page must be writable"), which ends the process.
+    /// </summary>
+    public static void AbandonTransactions(ILiteEngine engine)
+    {
+        if (engine is not LiteEngine liteEngine || s_monitor!.GetValue(liteEngine) is not { } monitor || s_transactions!.GetValue(monitor) is not System.Collections.IDictionary transactions)
+        {
+            return;
+        }
+        lock (transactions)
+        {
+            foreach (var transaction in transactions.Values)
+            {
+#pragma warning disable CA1816 // LiteDB's transaction, not this class: see the summary
+                GC.SuppressFinalize(transaction!);
+#pragma warning restore CA1816
+            }
+        }
+    }
 
     /// <summary>Whether LiteDB closed <paramref name="engine"/> (after a failed write, or disposed).</summary>
     public static bool IsClosed(ILiteEngine engine) =>
