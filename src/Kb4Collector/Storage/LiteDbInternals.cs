@@ -23,6 +23,8 @@ internal static class LiteDbInternals
     private static readonly FieldInfo? s_queue = s_liteDb.GetType("LiteDB.Engine.DiskService")?.GetField("_queue", BindingFlags.Instance | BindingFlags.NonPublic);
     private static readonly FieldInfo? s_monitor = typeof(LiteEngine).GetField("_monitor", BindingFlags.Instance | BindingFlags.NonPublic);
     private static readonly FieldInfo? s_transactions = s_liteDb.GetType("LiteDB.Engine.TransactionMonitor")?.GetField("_transactions", BindingFlags.Instance | BindingFlags.NonPublic);
+    private static readonly FieldInfo? s_walIndex = typeof(LiteEngine).GetField("_walIndex", BindingFlags.Instance | BindingFlags.NonPublic);
+    private static readonly MethodInfo? s_tryCheckpoint = s_liteDb.GetType("LiteDB.Engine.WalIndexService")?.GetMethod("TryCheckpoint", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, Type.EmptyTypes);
     private static readonly FieldInfo? s_logLength = s_liteDb.GetType("LiteDB.Engine.DiskService")?.GetField("_logLength", BindingFlags.Instance | BindingFlags.NonPublic);
     private static readonly FieldInfo? s_queueIsEmpty = s_liteDb.GetType("LiteDB.Engine.DiskWriterQueue")?.GetField("_queueIsEmpty", BindingFlags.Instance | BindingFlags.NonPublic);
     private static readonly PropertyInfo? s_queueCreated = s_queue?.FieldType.GetProperty(nameof(Lazy<object>.IsValueCreated));
@@ -34,7 +36,7 @@ internal static class LiteDbInternals
     /// <summary>Throws when this LiteDB build does not have the fields the barrier reads.</summary>
     public static void Check()
     {
-        if (s_disk is null || s_state is null || s_monitor is null || s_transactions is null || s_logLength is null || s_queueCreated is null || s_queueValue is null || s_queueIsEmpty is null || s_disposed is null)
+        if (s_disk is null || s_state is null || s_walIndex is null || s_tryCheckpoint is null || s_monitor is null || s_transactions is null || s_logLength is null || s_queueCreated is null || s_queueValue is null || s_queueIsEmpty is null || s_disposed is null)
         {
             throw new InvalidOperationException(
                 $"LiteDB {s_liteDb.GetName().Version} does not have the writer queue this collector waits on (built for 5.0.20): a commit could be acknowledged and then lost");
@@ -77,8 +79,10 @@ internal static class LiteDbInternals
     /// Runs LiteDB's checkpoint (the log copied into the data file) and returns once it is done, or throws
     /// <see cref="IOException"/> once the engine has closed: LiteDB's checkpoint waits for its writer without end,
     /// and a writer that failed never finishes. The waiting thread is then left behind with the closed engine.
+    /// <paramref name="onlyIfIdle"/> skips it while any transaction is open (LiteDB's own in-commit checkpoint does
+    /// that): waiting for them would hold up every new transaction behind it.
     /// </summary>
-    public static void Checkpoint(ILiteEngine engine)
+    public static void Checkpoint(ILiteEngine engine, bool onlyIfIdle)
     {
         if (engine is not LiteEngine liteEngine)
         {
@@ -86,12 +90,20 @@ internal static class LiteDbInternals
             return;
         }
         var state = s_state!.GetValue(liteEngine)!;
-        var checkpoint = Task.Factory.StartNew(liteEngine.Checkpoint, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Func<int> run = onlyIfIdle ? () => (int)s_tryCheckpoint!.Invoke(s_walIndex!.GetValue(liteEngine), null)! : liteEngine.Checkpoint;
+        var checkpoint = Task.Factory.StartNew(run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         while (!((IAsyncResult)checkpoint).AsyncWaitHandle.WaitOne(s_pollFailure))
         {
             ThrowIfClosed(state);
         }
-        checkpoint.GetAwaiter().GetResult();
+        try
+        {
+            checkpoint.GetAwaiter().GetResult();
+        }
+        catch (TargetInvocationException error) when (error.InnerException is { } inner)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+        }
     }
 
     /// <summary>How long <paramref name="engine"/>'s write-ahead log is, in bytes (what a checkpoint folds into the data file).</summary>

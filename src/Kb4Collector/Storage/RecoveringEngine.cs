@@ -23,6 +23,8 @@ internal sealed class RecoveringEngine : ILiteEngine
     /// <summary>The instance each thread's open transaction began on (LiteDB transactions belong to a thread).</summary>
     private readonly ThreadLocal<ILiteEngine?> _transaction = new();
     private ILiteEngine _engine;
+    private static readonly TimeSpan s_writeWait = TimeSpan.FromMinutes(1);
+    private readonly SemaphoreSlim _writes = new(1, 1);
     private bool _failed;
     private int _checkpointing;
     private bool _disposed;
@@ -36,18 +38,34 @@ internal sealed class RecoveringEngine : ILiteEngine
 
     public int Checkpoint() => Run(engine =>
     {
-        LiteDbInternals.Checkpoint(engine);
+        LiteDbInternals.Checkpoint(engine, onlyIfIdle: false);
         return 0;
     });
 
     public long Rebuild(RebuildOptions options) => Run(engine => engine.Rebuild(options));
 
-    public bool BeginTrans() => Run(engine =>
+    public bool BeginTrans()
     {
-        var begun = engine.BeginTrans();
-        _transaction.Value = engine;
-        return begun;
-    });
+        if (_transaction.Value is not null)
+        {
+            return Run(engine => engine.BeginTrans()); // LiteDB joins the thread's transaction
+        }
+        EnterWrites();
+        try
+        {
+            return Run(engine =>
+            {
+                var begun = engine.BeginTrans();
+                _transaction.Value = engine;
+                return begun;
+            });
+        }
+        catch
+        {
+            _writes.Release();
+            throw;
+        }
+    }
 
     public bool Commit()
     {
@@ -57,6 +75,18 @@ internal sealed class RecoveringEngine : ILiteEngine
         {
             return Run(engine => engine.Commit()); // no transaction: LiteDB's no-op
         }
+        try
+        {
+            return CommitOn(begunOn);
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private bool CommitOn(ILiteEngine begunOn)
+    {
         if (!ReferenceEquals(begunOn, CurrentOrNull()))
         {
             throw TransactionLost();
@@ -87,11 +117,19 @@ internal sealed class RecoveringEngine : ILiteEngine
     {
         var begunOn = _transaction.Value;
         _transaction.Value = null;
-        if (begunOn is not null && !ReferenceEquals(begunOn, CurrentOrNull()))
+        if (begunOn is null)
         {
-            return false; // it went with the failed instance
+            return Run(engine => engine.Rollback()); // no transaction: LiteDB's no-op
         }
-        return Run(engine => engine.Rollback());
+        try
+        {
+            // A transaction that went with a failed instance has nothing left to roll back.
+            return ReferenceEquals(begunOn, CurrentOrNull()) && Run(engine => engine.Rollback());
+        }
+        finally
+        {
+            _writes.Release();
+        }
     }
 
     public IBsonDataReader Query(string collection, Query query) => Run(engine => engine.Query(collection, query));
@@ -130,7 +168,7 @@ internal sealed class RecoveringEngine : ILiteEngine
                 // LiteDB folds the log on close only with its automatic checkpoint on: a clean stop leaves one file.
                 try
                 {
-                    LiteDbInternals.Checkpoint(_engine);
+                    LiteDbInternals.Checkpoint(_engine, onlyIfIdle: false);
                 }
                 catch (Exception error) when (error is IOException or ObjectDisposedException or LiteException)
                 {
@@ -141,28 +179,47 @@ internal sealed class RecoveringEngine : ILiteEngine
             _engine.Dispose();
         }
         _transaction.Dispose();
+        _writes.Dispose();
     }
 
     /// <summary>A write outside a transaction commits on its own: it returns once written, like <see cref="Commit"/>.</summary>
     private T RunWrite<T>(Func<ILiteEngine, T> operation)
     {
-        var inTransaction = _transaction.Value is not null;
-        ILiteEngine? ranOn = null;
-        var result = Run(engine =>
+        if (_transaction.Value is not null)
         {
-            var written = operation(engine);
-            if (!inTransaction)
+            return Run(operation); // the thread's transaction holds the writes already
+        }
+        ILiteEngine? ranOn = null;
+        EnterWrites();
+        T result;
+        try
+        {
+            result = Run(engine =>
             {
+                var written = operation(engine);
                 LiteDbInternals.WaitUntilWritten(engine);
                 ranOn = engine;
-            }
-            return written;
-        });
-        if (ranOn is not null)
-        {
-            CheckpointWhenTheLogIsLong(ranOn);
+                return written;
+            });
         }
+        finally
+        {
+            _writes.Release();
+        }
+        CheckpointWhenTheLogIsLong(ranOn!);
         return result;
+    }
+
+    /// <summary>
+    /// One writer at a time, for the whole file: LiteDB 5 damages its file when transactions on different collections
+    /// free and allocate pages at the same time (litedb-org/LiteDB#2503, #2792). Reads do not wait.
+    /// </summary>
+    private void EnterWrites()
+    {
+        if (!_writes.Wait(s_writeWait))
+        {
+            throw new TimeoutException($"the database file is busy: another write has held it for {s_writeWait.TotalSeconds:0} s");
+        }
     }
 
     /// <summary>
@@ -180,7 +237,7 @@ internal sealed class RecoveringEngine : ILiteEngine
         {
             try
             {
-                LiteDbInternals.Checkpoint(engine);
+                LiteDbInternals.Checkpoint(engine, onlyIfIdle: true);
             }
             catch (Exception error) when (error is IOException or ObjectDisposedException)
             {
@@ -226,7 +283,7 @@ internal sealed class RecoveringEngine : ILiteEngine
                 }
                 // A closed (or replaced) instance: run the call once more, on a new one.
             }
-            catch (LiteException error) when (LiteDbInternals.IsClosed(engine))
+            catch (LiteException error) when (error.ErrorCode == LiteException.LOCK_TIMEOUT && LiteDbInternals.IsClosed(engine))
             {
                 // A call that waited on a lock of an instance a failed write closed meanwhile times out: that is the
                 // failed write, not a damaged file.

@@ -111,8 +111,9 @@ public sealed class RecoveringEngineTests : IDisposable
         var documents = database.Database.GetCollection("probe");
         var padding = new string('x', 6_000);
         var id = 0;
-        // Another thread's open transaction keeps LiteDB from checkpointing while the log grows past 1,000 pages.
-        using (var reader = new OpenTransaction(database.Database))
+        // Another thread's open read keeps LiteDB from checkpointing while the log grows past 1,000 pages.
+        documents.Insert(new BsonDocument { ["_id"] = ++id });
+        using (var reader = new OpenRead(documents))
         {
             while (new FileInfo(logFile).Length < 1_050L * 8_192)
             {
@@ -120,10 +121,11 @@ public sealed class RecoveringEngineTests : IDisposable
             }
         }
 
-        // The collector folds a long log itself, in the background, once that transaction is gone: let it finish.
+        // The collector folds a long log itself, in the background after a write, once no read is open: let it.
         var folded = Stopwatch.StartNew();
         while (new FileInfo(logFile).Length >= 1_050L * 8_192 && folded.Elapsed < TimeSpan.FromSeconds(10))
         {
+            documents.Insert(new BsonDocument { ["_id"] = ++id });
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
 
@@ -155,21 +157,56 @@ public sealed class RecoveringEngineTests : IDisposable
         Assert.Contains(id, documents.FindAll().Select(document => document["_id"].AsInt32));
     }
 
-    /// <summary>A transaction held open on a thread of its own (LiteDB transactions belong to a thread) until disposed.</summary>
-    private sealed class OpenTransaction : IDisposable
+    // LiteDB 5 can damage its file when transactions on different collections free and allocate pages at the same time
+    // (litedb-org/LiteDB#2503, #2792: "empty page must be defined as empty type", "page type must be collection page").
+    [Fact]
+    public async Task ConcurrentWritesThatFreeAndAllocatePagesLeaveASoundFile()
+    {
+        using (var database = CollectorDatabase.Open(_folder))
+        {
+            var padding = new string('x', 3_000);
+            var writers = Enumerable.Range(0, 4).Select(writer => Task.Run(() =>
+            {
+                var documents = database.Database.GetCollection("probe" + writer % 2);
+                for (var round = 0; round < 30; round++)
+                {
+                    database.Database.BeginTrans();
+                    try
+                    {
+                        documents.Insert(Enumerable.Range(0, 40).Select(item => new BsonDocument { ["_id"] = $"{writer}-{round}-{item}", ["pad"] = padding }));
+                        database.Database.Commit();
+                    }
+                    catch
+                    {
+                        database.Database.Rollback();
+                        throw;
+                    }
+                    var prefix = $"{writer}-{round}-";
+                    documents.DeleteMany(document => document["_id"].AsString.StartsWith(prefix, StringComparison.Ordinal));
+                }
+            }, TestContext.Current.CancellationToken)).ToArray();
+            await Task.WhenAll(writers);
+        }
+
+        using var reopened = CollectorDatabase.Open(_folder);
+        CollectorDatabase.ReadThrough(reopened.Database);
+    }
+
+    /// <summary>A query held open on a thread of its own (LiteDB transactions belong to a thread) until disposed.</summary>
+    private sealed class OpenRead : IDisposable
     {
         private readonly ManualResetEventSlim _begun = new();
         private readonly ManualResetEventSlim _end = new();
         private readonly Thread _thread;
 
-        public OpenTransaction(LiteDatabase database)
+        public OpenRead(ILiteCollection<BsonDocument> documents)
         {
             _thread = new Thread(() =>
             {
-                database.BeginTrans();
+                using var reading = documents.FindAll().GetEnumerator();
+                reading.MoveNext();
                 _begun.Set();
                 _end.Wait();
-                database.Rollback();
             });
             _thread.Start();
             _begun.Wait();
