@@ -83,11 +83,16 @@ internal sealed class ReportingWorld
         return (int)(hash & 0x7FFFFFFF);
     }
 
+    /// <summary>Up to <paramref name="count"/> active users in a random choice, in id order.</summary>
+    private List<EmulatorUser> PickActiveUsers(Random random, int count)
+    {
+        var users = ActiveUsers;
+        return users.OrderBy(_ => random.Next()).Take(Math.Min(count, users.Count)).OrderBy(user => user.Id).ToList();
+    }
+
     private PhishingTest NewTest(int k, DateTimeOffset startedAt)
     {
-        var random = RandomFor(1, k);
-        var users = ActiveUsers;
-        var picked = users.OrderBy(_ => random.Next()).Take(Math.Min(_settings.RecipientsPerTest, users.Count)).OrderBy(user => user.Id).ToList();
+        var picked = PickActiveUsers(RandomFor(1, k), _settings.RecipientsPerTest);
         var pstId = 1_000_000L + (_account.AccountId % 1000 * 10_000) + k;
         var duration = _settings.PhishingTestDuration;
         var recipients = new List<Recipient>(picked.Count);
@@ -111,9 +116,7 @@ internal sealed class ReportingWorld
 
     private TrainingCampaign NewCampaign(int k, DateTimeOffset startedAt)
     {
-        var random = RandomFor(3, k);
-        var users = ActiveUsers;
-        var picked = users.OrderBy(_ => random.Next()).Take(Math.Min(_settings.EnrollmentsPerCampaign, users.Count)).OrderBy(user => user.Id).ToList();
+        var picked = PickActiveUsers(RandomFor(3, k), _settings.EnrollmentsPerCampaign);
         var campaignId = 7_000L + (_account.AccountId % 1000 * 1000) + k;
         var duration = _settings.TrainingCampaignDuration;
         var module = Modules[k % Modules.Length];

@@ -4,42 +4,46 @@ using LiteDB.Engine;
 namespace Kb4Collector.Storage;
 
 /// <summary>
-/// What the collector needs from LiteDB 5.0.20 that it does not expose. Mainly: waits until LiteDB has written what a commit queued. LiteDB 5 acknowledges a commit once its pages are queued for
-/// the write-ahead log; a background writer writes them later. When that write fails (a full disk), the commit the
-/// caller was told had landed is gone: the engine closes and the file, opened again, no longer holds it. Waiting here
-/// turns that silent loss into a failed commit, which the caller holds and writes again.
+/// What the collector needs from LiteDB 5.0.20 that it does not expose. Mainly a wait until LiteDB has written what a
+/// commit queued: LiteDB acknowledges a commit once its pages are queued for the write-ahead log, and a background
+/// writer writes them later. When that write fails (a full disk), the commit the caller was told had landed is gone:
+/// the engine closes and the file, opened again, no longer holds it. Waiting here turns that silent loss into a failed
+/// commit, which the caller holds and writes again.
 /// </summary>
 /// <remarks>
 /// LiteDB has no public way to wait for its writer (<see cref="ILiteEngine.Checkpoint"/> waits, but never returns once
-/// the writer has failed), so this reads private fields of LiteDB 5.0.20: the engine's disk service, state and
-/// transaction monitor, the writer queue's "empty" signal and the log's length. <see cref="Check"/> runs when the database opens and the tests pin it: an
-/// upgrade that moves them fails at start, not silently.
+/// the writer has failed), so this reads private members of LiteDB 5.0.20: the engine's disk service, state,
+/// transaction monitor and write-ahead-log index, the writer queue's "empty" signal and the log's length.
+/// <see cref="Check"/> runs when the database opens: an upgrade that moves them fails at start, not silently.
 /// </remarks>
 internal static class LiteDbInternals
 {
+    private const BindingFlags Members = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+
     private static readonly Assembly s_liteDb = typeof(LiteEngine).Assembly;
-    private static readonly FieldInfo? s_disk = typeof(LiteEngine).GetField("_disk", BindingFlags.Instance | BindingFlags.NonPublic);
-    private static readonly FieldInfo? s_state = typeof(LiteEngine).GetField("_state", BindingFlags.Instance | BindingFlags.NonPublic);
-    private static readonly FieldInfo? s_queue = s_liteDb.GetType("LiteDB.Engine.DiskService")?.GetField("_queue", BindingFlags.Instance | BindingFlags.NonPublic);
-    private static readonly FieldInfo? s_monitor = typeof(LiteEngine).GetField("_monitor", BindingFlags.Instance | BindingFlags.NonPublic);
-    private static readonly FieldInfo? s_transactions = s_liteDb.GetType("LiteDB.Engine.TransactionMonitor")?.GetField("_transactions", BindingFlags.Instance | BindingFlags.NonPublic);
-    private static readonly FieldInfo? s_walIndex = typeof(LiteEngine).GetField("_walIndex", BindingFlags.Instance | BindingFlags.NonPublic);
-    private static readonly MethodInfo? s_tryCheckpoint = s_liteDb.GetType("LiteDB.Engine.WalIndexService")?.GetMethod("TryCheckpoint", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, Type.EmptyTypes);
-    private static readonly FieldInfo? s_logLength = s_liteDb.GetType("LiteDB.Engine.DiskService")?.GetField("_logLength", BindingFlags.Instance | BindingFlags.NonPublic);
-    private static readonly FieldInfo? s_queueIsEmpty = s_liteDb.GetType("LiteDB.Engine.DiskWriterQueue")?.GetField("_queueIsEmpty", BindingFlags.Instance | BindingFlags.NonPublic);
+    private static readonly Type? s_diskService = s_liteDb.GetType("LiteDB.Engine.DiskService");
+    private static readonly FieldInfo? s_disk = typeof(LiteEngine).GetField("_disk", Members);
+    private static readonly FieldInfo? s_state = typeof(LiteEngine).GetField("_state", Members);
+    private static readonly FieldInfo? s_monitor = typeof(LiteEngine).GetField("_monitor", Members);
+    private static readonly FieldInfo? s_walIndex = typeof(LiteEngine).GetField("_walIndex", Members);
+    private static readonly FieldInfo? s_queue = s_diskService?.GetField("_queue", Members);
+    private static readonly FieldInfo? s_logLength = s_diskService?.GetField("_logLength", Members);
     private static readonly PropertyInfo? s_queueCreated = s_queue?.FieldType.GetProperty(nameof(Lazy<object>.IsValueCreated));
     private static readonly PropertyInfo? s_queueValue = s_queue?.FieldType.GetProperty(nameof(Lazy<object>.Value));
-    private static readonly FieldInfo? s_disposed = s_liteDb.GetType("LiteDB.Engine.EngineState")?.GetField("Disposed", BindingFlags.Instance | BindingFlags.Public);
+    private static readonly FieldInfo? s_queueIsEmpty = s_liteDb.GetType("LiteDB.Engine.DiskWriterQueue")?.GetField("_queueIsEmpty", Members);
+    private static readonly FieldInfo? s_transactions = s_liteDb.GetType("LiteDB.Engine.TransactionMonitor")?.GetField("_transactions", Members);
+    private static readonly MethodInfo? s_tryCheckpoint = s_liteDb.GetType("LiteDB.Engine.WalIndexService")?.GetMethod("TryCheckpoint", Members, Type.EmptyTypes);
+    private static readonly FieldInfo? s_disposed = s_liteDb.GetType("LiteDB.Engine.EngineState")?.GetField("Disposed", Members);
 
     private static readonly TimeSpan s_pollFailure = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>Throws when this LiteDB build does not have the fields the barrier reads.</summary>
+    /// <summary>Throws when this LiteDB build does not have the members read here.</summary>
     public static void Check()
     {
         if (s_disk is null || s_state is null || s_walIndex is null || s_tryCheckpoint is null || s_monitor is null || s_transactions is null || s_logLength is null || s_queueCreated is null || s_queueValue is null || s_queueIsEmpty is null || s_disposed is null)
         {
             throw new InvalidOperationException(
-                $"LiteDB {s_liteDb.GetName().Version} does not have the writer queue this collector waits on (built for 5.0.20): a commit could be acknowledged and then lost");
+                $"LiteDB {s_liteDb.GetName().Version} does not have the internals this collector relies on (built for 5.0.20): a commit could be acknowledged and then lost");
         }
     }
 

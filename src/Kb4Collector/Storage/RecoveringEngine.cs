@@ -17,14 +17,15 @@ internal sealed class RecoveringEngine : ILiteEngine
     /// <summary>LiteDB's own default: 1,000 pages of 8 KiB.</summary>
     private const long CheckpointLogBytes = 1_000 * 8_192;
 
+    private static readonly TimeSpan s_writeWait = TimeSpan.FromMinutes(1);
+
     private readonly Func<ILiteEngine> _open;
     private readonly Lock _gate = new();
 
     /// <summary>The instance each thread's open transaction began on (LiteDB transactions belong to a thread).</summary>
     private readonly ThreadLocal<ILiteEngine?> _transaction = new();
-    private ILiteEngine _engine;
-    private static readonly TimeSpan s_writeWait = TimeSpan.FromMinutes(1);
     private readonly SemaphoreSlim _writes = new(1, 1);
+    private ILiteEngine _engine;
     private bool _failed;
     private int _checkpointing;
     private bool _disposed;
@@ -103,10 +104,7 @@ internal sealed class RecoveringEngine : ILiteEngine
         }
         catch (Exception error) when (error is IOException or ObjectDisposedException)
         {
-            lock (_gate)
-            {
-                _failed |= ReferenceEquals(begunOn, _engine);
-            }
+            MarkFailed(begunOn);
             throw;
         }
         CheckpointWhenTheLogIsLong(begunOn);
@@ -241,10 +239,7 @@ internal sealed class RecoveringEngine : ILiteEngine
             }
             catch (Exception error) when (error is IOException or ObjectDisposedException)
             {
-                lock (_gate)
-                {
-                    _failed |= ReferenceEquals(engine, _engine);
-                }
+                MarkFailed(engine);
             }
             catch (LiteException)
             {
@@ -273,10 +268,7 @@ internal sealed class RecoveringEngine : ILiteEngine
             catch (Exception error) when (error is IOException or ObjectDisposedException)
             {
                 // LiteDB closes an instance whose write failed: later calls find its locks disposed.
-                lock (_gate)
-                {
-                    _failed |= ReferenceEquals(engine, _engine);
-                }
+                MarkFailed(engine);
                 if (error is IOException || attempt > 1 || _transaction.Value is not null)
                 {
                     throw;
@@ -287,10 +279,7 @@ internal sealed class RecoveringEngine : ILiteEngine
             {
                 // A call that waited on a lock of an instance a failed write closed meanwhile times out: that is the
                 // failed write, not a damaged file.
-                lock (_gate)
-                {
-                    _failed |= ReferenceEquals(engine, _engine);
-                }
+                MarkFailed(engine);
                 throw new IOException($"the database file refused a write while this call waited ({error.Message})", error);
             }
         }
@@ -310,15 +299,31 @@ internal sealed class RecoveringEngine : ILiteEngine
         }
         catch (Exception error) when (error is IOException or ObjectDisposedException)
         {
-            try
-            {
-                engine.Dispose();
-            }
-            catch (Exception disposal) when (disposal is not OutOfMemoryException)
-            {
-                // Already failing: the first error is the one reported.
-            }
+            Retire(engine);
             throw;
+        }
+    }
+
+    /// <summary>Marks <paramref name="engine"/> failed, unless it was replaced already: the next call opens the file again.</summary>
+    private void MarkFailed(ILiteEngine engine)
+    {
+        lock (_gate)
+        {
+            _failed |= ReferenceEquals(engine, _engine);
+        }
+    }
+
+    /// <summary>Closes a failed instance. Its open transactions must not reach LiteDB's finalizer, which ends the process.</summary>
+    private static void Retire(ILiteEngine engine)
+    {
+        LiteDbInternals.AbandonTransactions(engine);
+        try
+        {
+            engine.Dispose();
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // A failed instance cannot flush on its way out: its last write is what failed.
         }
     }
 
@@ -339,15 +344,7 @@ internal sealed class RecoveringEngine : ILiteEngine
         {
             if (_failed && !_disposed)
             {
-                try
-                {
-                    _engine.Dispose();
-                }
-                catch (Exception error) when (error is not OutOfMemoryException)
-                {
-                    // The failed instance cannot flush on its way out: its last write is what failed.
-                }
-                LiteDbInternals.AbandonTransactions(_engine);
+                Retire(_engine);
                 // Throws while the file still cannot be opened (the disk is still full): the engine stays failed and
                 // the next call tries again.
                 _engine = OpenWithoutAutomaticCheckpoints();

@@ -618,6 +618,8 @@ internal sealed class SinkTransportHandler : DelegatingHandler
 /// <summary>Makes the LiteDB file's streams fail every write and flush while <see cref="Failing"/> is set ("no space left on device").</summary>
 internal sealed class StorageFaultSwitch
 {
+    private readonly object _hold = new();
+    private bool _holding;
     private volatile bool _failing;
     private int _failures;
 
@@ -631,9 +633,37 @@ internal sealed class StorageFaultSwitch
     }
 
     /// <summary>While set, writes and flushes wait (then fail or pass): LiteDB's writer falls behind its commits.</summary>
-    public bool Holding { get; set; }
+    public bool Holding
+    {
+        get
+        {
+            lock (_hold)
+            {
+                return _holding;
+            }
+        }
+        set
+        {
+            lock (_hold)
+            {
+                _holding = value;
+                Monitor.PulseAll(_hold);
+            }
+        }
+    }
 
     public Stream Wrap(Stream file) => new FailingStream(file, this);
+
+    private void WaitWhileHolding()
+    {
+        lock (_hold)
+        {
+            while (_holding)
+            {
+                Monitor.Wait(_hold);
+            }
+        }
+    }
 
     private sealed class FailingStream(Stream inner, StorageFaultSwitch storage) : Stream
     {
@@ -676,10 +706,7 @@ internal sealed class StorageFaultSwitch
         // Disposing the wrapper leaves the file stream open: it belongs to the database, which closes it after LiteDB.
         private void ThrowIfFull()
         {
-            while (storage.Holding)
-            {
-                Thread.Sleep(5);
-            }
+            storage.WaitWhileHolding();
             if (storage.Failing)
             {
                 Interlocked.Increment(ref storage._failures);
