@@ -202,6 +202,7 @@ public static class DaemonHost
             sp.GetRequiredService<HealthEventStore>(),
             sp.GetRequiredService<HttpLogSink>().DeadLetters,
             time,
+            sp.GetRequiredService<IHostApplicationLifetime>(),
             sp.GetRequiredService<ILogger<RetentionService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
     }

@@ -176,8 +176,9 @@ internal sealed class RecoveringEngine : ILiteEngine
             LiteDbInternals.AbandonTransactions(_engine);
             _engine.Dispose();
         }
+        // The write lock is not disposed: a writer that was inside when the file closed still releases it on its way
+        // out. It holds no wait handle, so there is nothing to free.
         _transaction.Dispose();
-        _writes.Dispose();
     }
 
     /// <summary>A write outside a transaction commits on its own: it returns once written, like <see cref="Commit"/>.</summary>
@@ -342,7 +343,8 @@ internal sealed class RecoveringEngine : ILiteEngine
     {
         lock (_gate)
         {
-            if (_failed && !_disposed)
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_failed)
             {
                 Retire(_engine);
                 // Throws while the file still cannot be opened (the disk is still full): the engine stays failed and

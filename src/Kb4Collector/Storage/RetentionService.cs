@@ -18,6 +18,7 @@ public sealed class RetentionService(
     HealthEventStore health,
     DeadLetterStore deadLetters,
     TimeProvider timeProvider,
+    IHostApplicationLifetime lifetime,
     ILogger<RetentionService> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
@@ -36,8 +37,12 @@ public sealed class RetentionService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Let the daemon start first: pruning a year of history is not on the way to the first poll.
-        await Task.Yield();
+        // Let the daemon start first: pruning a year of history is not on the way to the first poll. A daemon that
+        // fails to start closes the database under a prune already running, so none begins before it has started.
+        if (!await HasStarted(stoppingToken))
+        {
+            return;
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             // A database that could not be opened (or failed) is an empty stand-in: nothing to keep small.
@@ -61,5 +66,13 @@ public sealed class RetentionService(
                 return;
             }
         }
+    }
+
+    private async Task<bool> HasStarted(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return started.Task.IsCompleted;
     }
 }

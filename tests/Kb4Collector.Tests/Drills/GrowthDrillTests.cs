@@ -2,6 +2,7 @@ using Kb4Collector.Delivery;
 using Kb4Collector.Health;
 using Kb4Collector.Quota;
 using Kb4Collector.Storage;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -37,7 +38,7 @@ public sealed class GrowthDrillTests : IDisposable
             var ledger = new CallLedger(database, time);
             var health = new HealthEventStore(database);
             var deadLetters = new DeadLetterStore(database, time);
-            var retention = new RetentionService(database, ledger, health, deadLetters, time, NullLogger<RetentionService>.Instance);
+            var retention = new RetentionService(database, ledger, health, deadLetters, time, new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), NullLogger<RetentionService>.Instance);
             var poll = TimeSpan.FromMinutes(15);
             for (var day = 1; day <= 2 * 365; day++)
             {

@@ -6,6 +6,8 @@ using Kb4Collector.Storage;
 using Kb4Collector.Tests.Daemon;
 using Kb4Collector.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -117,6 +119,25 @@ public sealed class RetentionTests : IDisposable
                 "the hourly pruning");
             await app.StopAsync(TestContext.Current.CancellationToken);
         }
+    }
+
+    [Fact]
+    public async Task NoPruningBeginsBeforeTheDaemonHasStartedSoAFailedStartDoesNotCloseTheFileUnderIt()
+    {
+        var database = CollectorDatabase.Open(_folder.Path);
+        var time = new FakeTimeProvider(Now);
+        var retention = new RetentionService(
+            database, new CallLedger(database, time), new HealthEventStore(database), new DeadLetterStore(database, time), time,
+            new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), NullLogger<RetentionService>.Instance);
+        database.Dispose(); // what a daemon that could not bind its admin port does while its services are starting
+
+        await retention.StartAsync(TestContext.Current.CancellationToken);
+        await Task.WhenAny(retention.ExecuteTask!, Task.Delay(TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken));
+        Assert.False(retention.ExecuteTask!.IsFaulted, retention.ExecuteTask.Exception?.InnerException?.Message);
+        await retention.StopAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(retention.ExecuteTask.IsCompletedSuccessfully);
+        retention.Dispose();
     }
 
     private static CallRecord Call(DateTimeOffset at) => new(at, "src-1", "key-fp", "GET /v1/events", 200, 0, null, TimeSpan.FromMilliseconds(5));
