@@ -78,7 +78,8 @@ public static class RunCommand
         {
             try
             {
-                await app.RunAsync(cancellationToken);
+                await StartAsync(app, cancellationToken);
+                await app.WaitForShutdownAsync(cancellationToken);
             }
             catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
             {
@@ -102,5 +103,30 @@ public static class RunCommand
             }
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Starts the host; when that fails, stops what had started before it is disposed. A background service cancelled
+    /// by the disposal of a host that was never stopped is logged by the host as a fault, with its stack trace.
+    /// </summary>
+    private static async Task StartAsync(Microsoft.AspNetCore.Builder.WebApplication app, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await app.StopAsync(stopping.Token);
+            }
+            catch (Exception stopFailure) when (stopFailure is not OutOfMemoryException)
+            {
+                // The start's own failure is the one to report.
+            }
+            throw;
+        }
     }
 }
