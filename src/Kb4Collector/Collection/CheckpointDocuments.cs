@@ -40,6 +40,9 @@ internal sealed class CheckpointDocument
     /// <summary>The account's count when the first run's scan began.</summary>
     public long? InitialScanStartTotal { get; set; }
 
+    /// <summary>When the first run's scan began: the days it found already older than the horizon then need no closing read.</summary>
+    public DateTime? InitialScanBeganAt { get; set; }
+
     public DateTime? LastPollAt { get; set; }
 
     /// <summary>The last poll after which the account's count agreed with the tracked days (nothing unexplained).</summary>
@@ -85,6 +88,12 @@ internal sealed class DayDocument
 
     /// <summary>A read interrupted by a failure or the budget resumes at this page.</summary>
     public int? ResumePage { get; set; }
+
+    /// <summary>
+    /// A proven read of the day began after it left the backdate horizon (or the first run found it outside already):
+    /// everything created on it while it was inside was there to be read. Only then may the day stop being tracked.
+    /// </summary>
+    public bool ReadAfterHorizon { get; set; }
 
     /// <summary>Distinct events the first run's newest-first scan found on this day (seeds <see cref="VerifiedTotal"/>).</summary>
     public long ScanCount { get; set; }

@@ -9,9 +9,10 @@ internal static class DayPlanner
     public const int PageSize = 100;
 
     /// <summary>
-    /// Brings the tracked days up to <paramref name="today"/>: every day from the oldest one still open (or the horizon's
-    /// first day) to today is tracked, so a day missed during an outage of any length is read. A day older than the
-    /// horizon leaves only once it is closed: read in full after it ended, and confirmed by a consistent poll since.
+    /// Brings the tracked days up to <paramref name="today"/>: every day after the newest one tracked (or from the
+    /// horizon's first day) to today is tracked, so a day missed during an outage of any length is read. A day older
+    /// than the horizon leaves only once it is closed (<see cref="IsClosed"/>), and a day that left is never tracked
+    /// again: its seen ids went with it.
     /// </summary>
     /// <returns>The days that left the window (their seen ids can go).</returns>
     public static IReadOnlyList<DayDocument> Roll(CheckpointDocument checkpoint, DateOnly today, TimeSpan backdateHorizon, bool allHistory)
@@ -31,9 +32,10 @@ internal static class DayPlanner
             var startDay = DateOnly.FromDateTime(checkpoint.StartedFrom);
             first = startDay < first ? startDay : first;
         }
-        foreach (var open in checkpoint.Days)
+        if (checkpoint.Days.Count > 0)
         {
-            first = Day(open) < first ? Day(open) : first;
+            var afterNewest = checkpoint.Days.Max(Day).AddDays(1);
+            first = afterNewest < first ? afterNewest : first;
         }
         for (var day = first; day <= today; day = day.AddDays(1))
         {
@@ -50,13 +52,25 @@ internal static class DayPlanner
     public static DateOnly HorizonStart(DateOnly today, TimeSpan backdateHorizon) =>
         today.AddDays(-(int)Math.Ceiling(backdateHorizon.TotalDays));
 
-    /// <summary>Read in full after it ended, nothing pending on it, and a poll found the account consistent since.</summary>
+    /// <summary>
+    /// Read in full after it left the horizon, nothing pending on it, and a poll found the account consistent since. A
+    /// day is not let go on the strength of counts alone: an arrival backdated onto the horizon's last day, while the
+    /// budget or an outage kept the collector from looking, would leave with it.
+    /// </summary>
     public static bool IsClosed(CheckpointDocument checkpoint, DayDocument day) =>
         day.VerifiedTotal is not null
         && !day.Unsettled
         && day.ResumePage is null
+        && day.ReadAfterHorizon
         && day.LastFullScanAt is { } read && read >= day.Day.AddDays(1)
         && checkpoint.LastConsistentAt is { } consistent && consistent >= read;
+
+    /// <summary>Days older than the horizon still waiting for the read that lets them go: oldest first.</summary>
+    public static IReadOnlyList<DayDocument> DueForClosingRead(CheckpointDocument checkpoint, DateOnly today, TimeSpan backdateHorizon)
+    {
+        var horizonStart = HorizonStart(today, backdateHorizon);
+        return [.. checkpoint.Days.Where(day => Day(day) < horizonStart && day.VerifiedTotal is not null && !day.ReadAfterHorizon)];
+    }
 
     /// <summary>Days with no complete read yet, a read that did not settle, or a read to resume: oldest first.</summary>
     public static IReadOnlyList<DayDocument> Unread(CheckpointDocument checkpoint) =>

@@ -253,6 +253,21 @@ public sealed class SourceCollector
             checkpoint.LastConsistentAt = _timeProvider.GetUtcNow().UtcDateTime;
         }
 
+        // A day leaving the horizon is read once more before it goes, ahead of the scheduled re-reads. When today's
+        // budget cannot pay for that yet, the day stays tracked (its count still watched) until a poll can.
+        foreach (var leaving in DayPlanner.DueForClosingRead(checkpoint, today, _options.BackdateHorizon))
+        {
+            var cost = DayPlanner.ReadCost(leaving);
+            if (!rescans.CanAfford(cost) && rescans.FitsADay(cost))
+            {
+                break;
+            }
+            if (!await ReadDayAsync(leaving, today, cancellationToken))
+            {
+                return false;
+            }
+        }
+
         var now = _timeProvider.GetUtcNow().UtcDateTime;
         foreach (var due in DayPlanner.DueForRescan(checkpoint, now, rescans.Period))
         {
@@ -283,6 +298,7 @@ public sealed class SourceCollector
                 return false;
             }
             checkpoint.InitialScanStartTotal = startTotal;
+            checkpoint.InitialScanBeganAt = _timeProvider.GetUtcNow().UtcDateTime;
         }
 
         // History before the lookback is read first, day by day, when the budget affords it: whatever is created on
@@ -354,11 +370,14 @@ public sealed class SourceCollector
             _ = DayPlanner.Find(checkpoint, day) ?? AddDay(checkpoint, day);
         }
         var scanned = _timeProvider.GetUtcNow().UtcDateTime;
+        // Days already older than the horizon when the scan began are lookback: nothing backdated onto them is owed.
+        var horizonAtScanStart = DayPlanner.HorizonStart(DateOnly.FromDateTime(checkpoint.InitialScanBeganAt ?? scanned), _options.BackdateHorizon);
         foreach (var document in checkpoint.Days.Where(day => day.VerifiedTotal is null))
         {
             document.VerifiedTotal = document.ScanCount;
             document.Baselined = true;
             document.LastFullScanAt = scanned;
+            document.ReadAfterHorizon = DayPlanner.Day(document) < horizonAtScanStart;
         }
         checkpoint.Days.Sort((left, right) => left.Day.CompareTo(right.Day));
         checkpoint.OutsideTotal = checkpoint.InitialScanStartTotal.Value - DayPlanner.TrackedTotal(checkpoint);
@@ -554,8 +573,10 @@ public sealed class SourceCollector
         string? lastId = null;
         var distinct = 0;
         var proven = false;
+        var attemptBegan = DateTime.MinValue;
         for (var attempt = 1; attempt <= _options.MaxScanAttempts && !settled; attempt++)
         {
+            attemptBegan = _timeProvider.GetUtcNow().UtcDateTime;
             var firstPage = attempt == 1 && !historyRead && document.ResumePage is { } resume ? Math.Max(1, resume - 1) : 1;
             var resumed = firstPage > 1;
             long? startTotal = null;
@@ -641,6 +662,7 @@ public sealed class SourceCollector
 
         document.Unsettled = !settled;
         document.Proven = proven;
+        document.ReadAfterHorizon |= proven && day < DayPlanner.HorizonStart(DateOnly.FromDateTime(attemptBegan), _options.BackdateHorizon);
         document.VerifiedTotal = endTotal ?? distinct;
         document.LastId = lastId;
         document.LastFullScanAt = _timeProvider.GetUtcNow().UtcDateTime;

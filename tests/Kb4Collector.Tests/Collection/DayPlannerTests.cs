@@ -27,34 +27,65 @@ public sealed class DayPlannerTests
     }
 
     [Fact]
-    public void AfterAnOutageLongerThanTheHorizonEveryDaySinceTheLastOpenDayIsTracked()
+    public void AfterAnOutageLongerThanTheHorizonEveryDaySinceTheNewestTrackedDayIsTracked()
     {
-        // Last poll on 02-01 at noon: that day was not read after it ended, so it stays until it is.
+        // Last poll on 02-01 at noon: 01-25 .. 01-31 had had their closing read (after they left the horizon); 02-01
+        // was not read after it ended, so it stays until it is.
         var checkpoint = Baselined(new DateOnly(2026, 1, 25), new DateOnly(2026, 2, 1), readAt: new DateTime(2026, 2, 1, 12, 0, 0, DateTimeKind.Utc));
+        foreach (var day in checkpoint.Days.Where(day => DayPlanner.Day(day) < new DateOnly(2026, 2, 1)))
+        {
+            day.ReadAfterHorizon = true;
+        }
 
         var dropped = DayPlanner.Roll(checkpoint, Today, TimeSpan.FromDays(7), allHistory: false);
 
         Assert.Equal("02-01..03-10", Describe(checkpoint));
-        Assert.Equal(7, dropped.Count); // 01-25 .. 01-31 were read after they ended
+        Assert.Equal(7, dropped.Count);
         Assert.Equal(37, DayPlanner.Unread(checkpoint).Count); // 02-02 .. 03-10 were never read
+        Assert.Equal([new DateOnly(2026, 2, 1)], DayPlanner.DueForClosingRead(checkpoint, Today, TimeSpan.FromDays(7)).Select(DayPlanner.Day));
     }
 
     [Fact]
-    public void ADayLeavesOnlyAfterAReadAfterItEndedAndAConsistentPollSince()
+    public void ADayLeavesOnlyAfterAProvenReadSinceItLeftTheHorizonAndAConsistentPollSince()
     {
         var checkpoint = Baselined(Today.AddDays(-9), Today, readAt: Now.AddHours(-1));
         var old = DayPlanner.Find(checkpoint, Today.AddDays(-9))!;
 
+        // Read after it ended, and a consistent poll since: but not read since it left the horizon. An arrival
+        // backdated onto it while it was inside would leave with it.
+        DayPlanner.Roll(checkpoint, Today, TimeSpan.FromDays(7), allHistory: false);
+        Assert.Contains(old, checkpoint.Days);
+        Assert.Equal([Today.AddDays(-9), Today.AddDays(-8)], DayPlanner.DueForClosingRead(checkpoint, Today, TimeSpan.FromDays(7)).Select(DayPlanner.Day));
+
+        old.ReadAfterHorizon = true;
         checkpoint.LastConsistentAt = Now.AddHours(-2); // the last consistent poll came before the day's read
         DayPlanner.Roll(checkpoint, Today, TimeSpan.FromDays(7), allHistory: false);
         Assert.Contains(old, checkpoint.Days);
 
         checkpoint.LastConsistentAt = Now;
         var unsettled = DayPlanner.Find(checkpoint, Today.AddDays(-8))!;
+        unsettled.ReadAfterHorizon = true;
         unsettled.Unsettled = true;
         DayPlanner.Roll(checkpoint, Today, TimeSpan.FromDays(7), allHistory: false);
         Assert.DoesNotContain(old, checkpoint.Days);
         Assert.Contains(unsettled, checkpoint.Days);
+    }
+
+    [Fact]
+    public void ADayThatLeftIsNeverTrackedAgainWhileAnOlderOneStaysOpen()
+    {
+        // 03-01 still waits for its closing read; 03-02 had it and leaves. Tracking "from the oldest open day" would
+        // bring 03-02 back without its seen ids, and everything on it would be sent again.
+        var checkpoint = Baselined(Today.AddDays(-9), Today, readAt: Now.AddHours(-1));
+        checkpoint.LastConsistentAt = Now;
+        DayPlanner.Find(checkpoint, Today.AddDays(-8))!.ReadAfterHorizon = true;
+
+        var dropped = DayPlanner.Roll(checkpoint, Today, TimeSpan.FromDays(7), allHistory: false);
+        DayPlanner.Roll(checkpoint, Today, TimeSpan.FromDays(7), allHistory: false);
+
+        Assert.Equal([Today.AddDays(-8)], dropped.Select(DayPlanner.Day));
+        Assert.Null(DayPlanner.Find(checkpoint, Today.AddDays(-8)));
+        Assert.NotNull(DayPlanner.Find(checkpoint, Today.AddDays(-9)));
     }
 
     [Fact]

@@ -55,12 +55,13 @@ public sealed class CollectionModelTests
     public Task DrillManyInterleavings() => SampleAsync(Runs(withDiskFull: true, seats: 30), iterations: 60);
 
     /// <summary>
-    /// Seed 0B_gMC8n0Dp7 (30 seats, found by the drill on 2026-12-06): 20 arrivals backdated 6 days, with kills, a quota
-    /// running out and the sink down on a budget that stretches the re-reads to every 14 h; 16 of them left the 7-day
-    /// horizon before a re-read reached their day. Open (issue 9): explicit until the plan reads a day about to leave
-    /// the horizon first.
+    /// Seed 0B_gMC8n0Dp7 (30 seats, found by the drill on 2026-12-06): 20 arrivals backdated 6 days, then kills, the
+    /// quota spent for the rest of the day and the sink down. The next day's poll saw the count move but the quota
+    /// stopped its walk; the day after, the arrivals' day was past the horizon and let go, because it had been read
+    /// after it ended and a poll had been consistent since (before the arrivals): 16 lost. A day now leaves only after
+    /// a proven read that began once it was outside the horizon.
     /// </summary>
-    [Fact(Explicit = true)]
+    [Fact]
     [Trait("Category", "EngineV2")]
     public Task Seed0B_gMC8n0Dp7() => RunAsync(new ModelRun(753423, 6, DayLookback: true, 768, 1.1, 0.2,
         [
