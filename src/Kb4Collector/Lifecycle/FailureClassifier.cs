@@ -46,7 +46,8 @@ public static class FailureClassifier
             KnowBe4FailureKind.Redirected =>
                 new(ErrorClass.ThirdPartyConfig, $"{call} answered with a redirect, which is not followed: {api.Message}"),
             KnowBe4FailureKind.QuotaExhausted =>
-                FailureClassification.QuotaExhausted($"{call}: the account's daily API call quota is spent: {api.Message}", api.RetryAfter),
+                // The message says which limit: the User Event API's daily quota, or a Reporting key's minute or daily window.
+                FailureClassification.QuotaExhausted($"{call}: a call limit of this API key is reached: {api.Message}", api.RetryAfter),
             // RateLimited, ServerError (5xx, 408; a 500 once a call of the run succeeded, even before the first poll
             // completed), Timeout, Network, MalformedBody, and NotFound/BadRequest on the collection path.
             _ => new(ErrorClass.ThirdPartyGeneric, $"{call} failed ({api.Kind}): {api.Message}", api.RetryAfter),

@@ -734,8 +734,14 @@ public sealed class ReportingPipeline
     {
         Log.Parked(_logger, Name, template, until, limit);
         var wait = until - _time.GetUtcNow();
+        var window = limit switch
+        {
+            ReportingLimit.Burst => "50-calls-a-minute",
+            ReportingLimit.Daily => "daily",
+            _ => "4-calls-a-second",
+        };
         return new KnowBe4ApiException(KnowBe4FailureKind.QuotaExhausted, template, status,
-            $"{reason}; Reporting {limit} window ends at {until:O}", wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+            $"{reason}; the Reporting key's {window} limit is reached, its window ends at {until:O}", wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
     }
 
     private static DateTimeOffset? Utc(DateTime? value) => value is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;

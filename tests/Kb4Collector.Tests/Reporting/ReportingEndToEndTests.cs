@@ -164,6 +164,8 @@ public sealed class ReportingEndToEndTests
         Assert.InRange(parked.NotBefore!.Value - Start, TimeSpan.FromSeconds(59), TimeSpan.FromSeconds(63));
         var warning = Assert.Single(bed.HealthEvents(ReportingDataType.PhishingTests), e => e.EventName == HealthEventNames.ThirdPartyQuotaWarning);
         Assert.Equal(HealthSeverity.Warning, warning.SeverityLevel);
+        Assert.Contains("50-calls-a-minute limit", warning.Details.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain("daily API call quota", warning.Details.Description, StringComparison.Ordinal);
         Assert.NotEqual(SourceState.Error, parked.State);
 
         await bed.DriveForAsync(TimeSpan.FromMinutes(1));
