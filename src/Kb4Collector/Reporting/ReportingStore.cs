@@ -112,19 +112,12 @@ internal sealed record KnownRecord(string Fingerprint, Dictionary<string, int>? 
 internal sealed class ReportingStore(CollectorDatabase database)
 {
     private readonly LiteDatabase _database = database.Database;
-    private readonly ILiteCollection<ReportingRecordDocument> _records = Records(database.Database);
+    private readonly ILiteCollection<ReportingRecordDocument> _records = database.Database.GetCollection<ReportingRecordDocument>(ReportingRecordDocument.Collection);
     private readonly ILiteCollection<ReportingTestDocument> _tests = database.Database.GetCollection<ReportingTestDocument>(ReportingTestDocument.Collection);
     private readonly ILiteCollection<ReportingCheckpointDocument> _checkpoints = database.Database.GetCollection<ReportingCheckpointDocument>(ReportingCheckpointDocument.Collection);
 
     /// <summary>Runs before each batch commit; tests throw from it to stand for a full disk.</summary>
     internal Action? BeforeCommit { get; set; }
-
-    private static ILiteCollection<ReportingRecordDocument> Records(LiteDatabase database)
-    {
-        var records = database.GetCollection<ReportingRecordDocument>(ReportingRecordDocument.Collection);
-        records.EnsureIndex(record => record.Owner);
-        return records;
-    }
 
     public ReportingCheckpointDocument Checkpoint(string owner) => _checkpoints.FindById(owner) ?? new ReportingCheckpointDocument { Id = owner };
 

@@ -40,6 +40,7 @@ public sealed class CollectorDatabase : IDisposable
             database.GetCollection(name).Insert(Array.Empty<BsonDocument>());
         }
         database.GetCollection(Collection.SeenChunkDocument.Collection).EnsureIndex(nameof(Collection.SeenChunkDocument.SourceId));
+        database.GetCollection(Reporting.ReportingRecordDocument.Collection).EnsureIndex(nameof(Reporting.ReportingRecordDocument.Owner));
         DatabaseSchema.Migrate(database, version);
     }
 
@@ -66,6 +67,10 @@ public sealed class CollectorDatabase : IDisposable
         Quota.CallLedger.HistoryCollection,
         Quota.NotBeforeStore.CollectionName,
         Delivery.DeadLetterStore.CollectionName,
+        Reporting.ReportingRecordDocument.Collection,
+        Reporting.ReportingTestDocument.Collection,
+        Reporting.ReportingCheckpointDocument.Collection,
+        Reporting.ReportingGate.CollectionName,
     ];
 
     /// <summary>
