@@ -149,6 +149,8 @@ internal sealed partial class SourceFileParser(SourceConfigLoaderOptions options
     [System.Text.RegularExpressions.GeneratedRegex(@"^'(?<found>.{1,4})' is (?<context>(an )?invalid (start of a value|start of a property name|after a property name|after a value))", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex UnexpectedCharacter();
 
+    private const int MaxReasonLength = 200;
+
     /// <summary>What the parser expected, in plain words, without System.Text.Json's advice about reader options or its own positions.</summary>
     private static string DescribeMalformedJson(JsonException exception)
     {
@@ -205,7 +207,13 @@ internal sealed partial class SourceFileParser(SourceConfigLoaderOptions options
                 && !sentence.Contains("isFinalBlock", StringComparison.Ordinal)
                 && !sentence.Contains("in this mode", StringComparison.Ordinal));
         var plain = string.Join(". ", sentences).TrimEnd('.', ' ');
-        return plain.Length == 0 ? "not valid JSON" : plain;
+        // System.Text.Json quotes a broken literal up to where it ends, which may be the end of the file.
+        if (plain.Length <= MaxReasonLength)
+        {
+            return plain.Length == 0 ? "not valid JSON" : plain;
+        }
+        var shown = char.IsHighSurrogate(plain[MaxReasonLength - 1]) ? MaxReasonLength - 1 : MaxReasonLength;
+        return plain[..shown] + "…";
     }
 }
 

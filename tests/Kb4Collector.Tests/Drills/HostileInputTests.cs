@@ -87,6 +87,11 @@ public sealed class HostileInputTests : IDisposable
         { "an empty file", () => Array.Empty<byte>() },
         // Found by the sampler (seed 7xN3T3kI0bT2): System.Text.Json quotes the broken literal, newline and all.
         { "a literal broken by a newline", () => Encoding.UTF8.GetBytes("{\"data\":[{\"id\":\"a\",\"source\":nul\n\u001b[31m,\"occurred_date\":\"2024-01-02T03:04:05.006Z\"}],\"meta\":{}}") },
+        // Found by the sampler (seed a8qJfz7xlfH5): System.Text.Json quotes a broken literal up to where it ends, here
+        // 150,000 characters further: a problem line that long.
+        { "a broken literal 150,000 characters long", () => Encoding.UTF8.GetBytes(ValidSource
+            .Replace("\"Universal\",", "", StringComparison.Ordinal).Replace("\"config\"", "fig\"", StringComparison.Ordinal)
+            .Replace("api.events.knowbe4.com\"", "ap\"" + new string('x', 150_000), StringComparison.Ordinal)) },
     };
 
     private void AssertLoadsOrSaysWhy(byte[] content)
