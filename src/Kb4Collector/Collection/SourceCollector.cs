@@ -320,6 +320,7 @@ public sealed class SourceCollector
         var horizonStart = DayPlanner.HorizonStart(today, _options.BackdateHorizon);
         var startDay = DateOnly.FromDateTime(checkpoint.StartedFrom);
         var floor = _options.AllHistory ? DateOnly.MinValue : (startDay < horizonStart ? startDay : horizonStart);
+        var scanFloor = floor;
         // The scan stops above the days already read in full.
         while (DayPlanner.Find(checkpoint, floor) is { Baselined: true } && floor < today)
         {
@@ -368,6 +369,15 @@ public sealed class SourceCollector
         for (var day = oldestSeen; day <= today; day = day.AddDays(1))
         {
             _ = DayPlanner.Find(checkpoint, day) ?? AddDay(checkpoint, day);
+        }
+        // A day below the scan's floor that no read reached lies before the lookback and outside today's horizon: it holds
+        // only history, so it is not tracked. (A first run cut short, e.g. killed, then resumed after days left it
+        // there: seeded as an empty day, its history would later have been found and sent as new.)
+        foreach (var historyOnly in checkpoint.Days.Where(day => day.VerifiedTotal is null && DayPlanner.Day(day) < scanFloor).ToList())
+        {
+            checkpoint.Days.Remove(historyOnly);
+            _seen.Remove(DayPlanner.Day(historyOnly));
+            _store.DeleteDay(_sourceId, DayPlanner.Day(historyOnly));
         }
         var scanned = _timeProvider.GetUtcNow().UtcDateTime;
         // Days already older than the horizon when the scan began are lookback: nothing backdated onto them is owed.

@@ -30,4 +30,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "Source {SourceName} resumed from storage in {State} (error class {ErrorClass}, first failure {FirstFailureAt:o})")]
     public static partial void Resumed(this ILogger logger, string sourceName, SourceState state, ErrorClass? errorClass, DateTimeOffset? firstFailureAt);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Source {SourceName}: its retry window ({ErrorClass}) ran out at {WindowEndsAt:o} while the daemon was down; trying again now, with a new window if it fails")]
+    public static partial void WindowRanOutWhileDown(this ILogger logger, string sourceName, DateTimeOffset windowEndsAt, ErrorClass errorClass);
 }

@@ -405,7 +405,8 @@ public sealed class SourceSupervisor
 
     /// <summary>
     /// A new process starts a new run: an open error streak resumes in Error (its window and next attempt
-    /// unchanged), anything else walks up again from Pending. A quota wait carries over either way.
+    /// unchanged, unless the window ran out while the daemon was down), anything else walks up again from Pending. A
+    /// quota wait carries over either way.
     /// </summary>
     private SourceStateDocument Resume(SourceStateDocument stored)
     {
@@ -420,8 +421,14 @@ public sealed class SourceSupervisor
             stored.State = SourceState.Error;
             if (stored.NextAttemptAt is not null && stored.RetryWindowEndsAt is { } windowEndsAt && now > windowEndsAt)
             {
-                stored.NextAttemptAt = null;
-                _logger.RetriesStopped(_source.Name, stored.ErrorClass.Value, stored.FirstFailureAt ?? windowEndsAt, windowEndsAt, stored.LastReason ?? "");
+                // The window ran out while the daemon was down, with retries still planned: nothing was retried in that
+                // time, so the source tries again now and a new window opens if it fails. A window that ran out while
+                // the source retried stays closed (no next attempt) until a restart of the source or a config change.
+                _logger.WindowRanOutWhileDown(_source.Name, windowEndsAt, stored.ErrorClass.Value);
+                stored.FirstFailureAt = null;
+                stored.RetryWindowEndsAt = null;
+                stored.RetryCount = 0;
+                stored.NextAttemptAt = now;
             }
         }
 

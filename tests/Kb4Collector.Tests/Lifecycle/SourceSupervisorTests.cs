@@ -137,6 +137,30 @@ public sealed class SourceSupervisorTests : IDisposable
     }
 
     [Fact]
+    public async Task AWindowThatRanOutWhileTheDaemonWasDownOpensAgainAtTheNextStart()
+    {
+        // Failing from OutageStart; the daemon stops 40 minutes into the window and starts again 15 hours later, when
+        // the sink works again. The window ran out while nothing retried: found by the collection model's outages, where
+        // the source then stayed in Error after one more failure and delivered nothing more.
+        var recovered = OutageStart.AddHours(15);
+        _source.PollFailure = now => now >= OutageStart && now < recovered ? ScriptedSource.Api(KnowBe4FailureKind.Timeout, null) : null;
+        using (var first = Start())
+        {
+            await first.DriveUntilAsync(OutageStart.AddMinutes(40));
+        }
+        _time.SetUtcNow(recovered.AddMinutes(-1));
+
+        using var second = Start();
+        Assert.Equal(SourceState.Error, second.Status.State);
+        Assert.False(second.Status.RetriesStopped);
+        Assert.Equal(_time.GetUtcNow(), second.Status.NextAttemptAt);
+
+        await second.DriveUntilAsync(recovered.AddHours(1));
+        Assert.Equal(SourceState.Collecting, second.Status.State);
+        Assert.Null(second.Status.FirstFailureAt);
+    }
+
+    [Fact]
     public async Task TheRetryWindowSurvivesAProcessRestart()
     {
         _source.PollFailure = now => now >= OutageStart ? ScriptedSource.Api(KnowBe4FailureKind.Timeout, null) : null;
@@ -169,12 +193,15 @@ public sealed class SourceSupervisorTests : IDisposable
     }
 
     [Fact]
-    public async Task AWindowThatClosedWhileTheDaemonWasDownIsNotReopened()
+    public async Task AWindowThatRanOutWhileTheSourceRetriedStaysClosedAcrossARestart()
     {
+        // The source used its whole window before the daemon went down: a restart of the daemon is not a retry.
+        // (A window that ran out while the daemon was down opens again: AWindowThatRanOutWhileTheDaemonWasDown….)
         _source.PollFailure = now => now >= OutageStart ? ScriptedSource.Api(KnowBe4FailureKind.Network, null) : null;
         using (var first = Start())
         {
-            await first.DriveUntilAsync(OutageStart.AddMinutes(30));
+            await first.DriveUntilAsync(OutageStart.AddHours(2));
+            Assert.True(first.Status.RetriesStopped);
         }
 
         var polls = _source.Polls.Count;
