@@ -10,6 +10,12 @@ public sealed record EmulatorOptions
     /// <summary>The emulator's clock: occurred dates, quota days, rate windows, fault windows, arrivals, status processing.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// The clock of the User Event API's daily quota day, when it must not stop with <see cref="TimeProvider"/>: a test
+    /// that freezes the world (no more arrivals) while the collector runs on into the next UTC day. Null: the same clock.
+    /// </summary>
+    public TimeProvider? QuotaTimeProvider { get; init; }
+
     /// <summary>Where Kestrel listens; port 0 picks a free port (see <see cref="KnowBe4Emulator.BaseUrl"/>).</summary>
     public string Url { get; init; } = "http://127.0.0.1:0";
 

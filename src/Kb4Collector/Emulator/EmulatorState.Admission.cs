@@ -65,7 +65,7 @@ internal sealed partial class EmulatorState
             var perSeat = _scenario.Limits.CallsPerSeatPerDay;
             if (perSeat > 0)
             {
-                var day = DateOnly.FromDateTime(now.UtcDateTime).DayNumber;
+                var day = DateOnly.FromDateTime(QuotaClock.GetUtcNow().UtcDateTime).DayNumber;
                 if (account.QuotaDay != day)
                 {
                     account.QuotaDay = day;

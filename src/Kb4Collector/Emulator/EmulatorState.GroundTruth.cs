@@ -162,7 +162,7 @@ internal sealed partial class EmulatorState
                     [.. account.Users.Select(user => user.Email)],
                     [.. account.EventTypes.Select(type => type.Name)],
                     account.Events.Count,
-                    account.QuotaDay == DateOnly.FromDateTime(Now.UtcDateTime).DayNumber ? account.QuotaCount : 0)),
+                    account.QuotaDay == DateOnly.FromDateTime(QuotaClock.GetUtcNow().UtcDateTime).DayNumber ? account.QuotaCount : 0)),
             ];
         }
     }

@@ -33,6 +33,7 @@ internal sealed partial class EmulatorState
     private long _faultSequence;
     private long _unauthorized;
     private long _rateLimited;
+    private readonly TimeProvider? _quotaClock;
     private long _quotaExceeded;
     private long _faultTooManyRequests;
 
@@ -82,6 +83,13 @@ internal sealed partial class EmulatorState
     public EmulatorLimits Limits => _scenario.Limits;
 
     public DateTimeOffset Now => TimeProvider.GetUtcNow();
+
+    /// <summary>The clock the daily quota's UTC day is taken from (see <see cref="EmulatorOptions.QuotaTimeProvider"/>).</summary>
+    public TimeProvider QuotaClock
+    {
+        get => _quotaClock ?? TimeProvider;
+        init => _quotaClock = value;
+    }
 
     /// <summary>Applies every arrival, deletion and create processing due at or before <paramref name="now"/>.</summary>
     public void Materialize(DateTimeOffset now)

@@ -276,6 +276,7 @@ public sealed class EngineGuaranteeTests
         await bed.DriveUntilAsync(Noon.AddHours(11));
         var firstDay = bed.Sink.Events.Count;
         await bed.DriveUntilAsync(Noon.AddDays(3).AddHours(11));
+        var settleFrom = bed.Time.GetUtcNow();
         await bed.FreezeWorldAndSettleAsync(bed.Settings.RescanInterval + TimeSpan.FromMinutes(30));
 
         Assert.True(bed.Emulator.GroundTruth.TooManyRequestsServed.Quota > 0, "the quota never ran out");
@@ -283,7 +284,8 @@ public sealed class EngineGuaranteeTests
         // believes it has 1,000 calls) and four pages of the scan.
         Assert.True(firstDay >= 400, $"{firstDay} events delivered on the first day, with 10 calls of 100 events");
         bed.AssertDeliveredMatchesGroundTruth();
-        var listed = bed.KnowBe4Calls.Calls.Count(call => call.Status == 200);
+        // Until the settle phase, which runs past midnight into a new quota day (re-reads then are the schedule's).
+        var listed = bed.KnowBe4Calls.Calls.Count(call => call.Status == 200 && call.At < settleFrom);
         // 25 pages, the five days before the lookback read once, the account's count and a read of today on each of
         // the days: a read that started over at page 1 each day would cost 25 more per day.
         Assert.True(listed <= 25 + 16, $"{listed} answered calls for 2,500 events: reads do not resume where they stopped");

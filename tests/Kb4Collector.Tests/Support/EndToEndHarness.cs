@@ -174,7 +174,7 @@ internal sealed class EndToEndBed : IAsyncDisposable
         var time = new FakeTimeProvider(settings.Start);
         var emulatorClock = new FreezableClock(time);
         var emulator = await KnowBe4Emulator.StartAsync(
-            new EmulatorOptions { Scenario = scenario, TimeProvider = emulatorClock, ScenarioStart = settings.Start },
+            new EmulatorOptions { Scenario = scenario, TimeProvider = emulatorClock, QuotaTimeProvider = time, ScenarioStart = settings.Start },
             TestContext.Current.CancellationToken);
         EndToEndLogSink? sink = null;
         try
