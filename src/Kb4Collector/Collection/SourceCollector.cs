@@ -204,6 +204,9 @@ public sealed class SourceCollector
         };
     }
 
+    /// <summary>The key the stored cursor was last collected with ("" for none): another one means the key was rotated.</summary>
+    public string StoredKeyFingerprint() => _store.Find(_sourceId)?.KeyFingerprint ?? "";
+
     /// <summary>Hands the cursor and seen ids to the source's new id (the source was renamed); nothing is sent again.</summary>
     public void MoveState(string newSourceId)
     {

@@ -27,6 +27,7 @@ public sealed class SourcePipeline
     private readonly ResiliencePipeline<FetchOutcome> _retry;
     private readonly DailyBudget _budget;
     private readonly ILogger _logger;
+    private bool _rotationCounted;
     private CollectionPlan? _plan;
     private int _idlePolls;
     private DateTimeOffset _lastSummaryAt;
@@ -77,6 +78,12 @@ public sealed class SourcePipeline
 
     private ValueTask InitializeAsync(CancellationToken cancellationToken)
     {
+        if (!_rotationCounted && Collector.StoredKeyFingerprint() is { Length: > 0 } previous && previous != _source.ApiKeyFingerprint)
+        {
+            // A rotated key of the same account starts the day with what the old one spent: KnowBe4 counts the account.
+            _services.Ledger.CarryOverToday(previous, _source.ApiKeyFingerprint, _services.TimeProvider.GetUtcNow());
+        }
+        _rotationCounted = true;
         var problems = _target.Validate(_services.Sink.Options.Format);
         if (problems.Count > 0)
         {

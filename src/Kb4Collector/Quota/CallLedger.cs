@@ -137,6 +137,27 @@ public sealed class CallLedger
         }
     }
 
+    /// <summary>
+    /// A source's key was replaced by <paramref name="toKey"/> (rotated): KnowBe4 counts an account's calls whichever of
+    /// its keys made them, so what <paramref name="fromKey"/> spent on the UTC day of <paramref name="now"/> counts
+    /// against the new key too.
+    /// </summary>
+    public void CarryOverToday(string fromKey, string toKey, DateTimeOffset now)
+    {
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        lock (_gate)
+        {
+            var spent = _current.TryGetValue(fromKey, out var from) && from.Day == day ? from.Used : _days.FindById(DayId(fromKey, day))?.Calls ?? 0;
+            if (spent == 0)
+            {
+                return;
+            }
+            var target = Current(toKey, day);
+            target.Used += spent;
+            Store(target, Math.Max(target.Stored, target.Used));
+        }
+    }
+
     /// <summary>How many scheduled calls one stored reservation of the key covers: 1 % of its daily budget, 1 to <see cref="MaxReservationBlock"/>.</summary>
     public static int ReservationBlock(DailyBudget budget)
     {

@@ -164,6 +164,33 @@ public sealed class EngineGuaranteeTests
     }
 
     /// <summary>
+    /// G9 across a rotation: KnowBe4 counts an account's calls whichever of its keys made them, so the new key starts
+    /// the day with what the old one spent. Found while looking into the model's seed b_OPPwXpxOS3: the call ledger
+    /// counted per key, and a rotated key began the day with a whole share again.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "EngineV2")]
+    public async Task ARotatedKeyStartsTheDayWithWhatTheOldKeySpent()
+    {
+        await using var bed = await EndToEndBed.StartAsync(Scenario(backlog: 1_000, arrivals: new EmulatorArrivals { PerMinute = 2 }, seed: 104));
+
+        await bed.DriveForAsync(TimeSpan.FromHours(1));
+        var spentByTheOldKey = bed.Process.Pipeline.Quota().Used;
+        Assert.True(spentByTheOldKey > 10, $"only {spentByTheOldKey} calls before the rotation");
+        bed.RotateApiKey(Key2);
+        await bed.DriveForAsync(TimeSpan.FromMinutes(30));
+
+        var newKey = bed.Process.Pipeline.Quota();
+        var madeByTheNewKey = bed.Emulator.GroundTruth.CallsByKey["Acme key 2"].Calls;
+        Assert.True(madeByTheNewKey > 0, "the rotated key was never used");
+        Assert.Equal(spentByTheOldKey + madeByTheNewKey, newKey.Used);
+
+        bed.Restart(); // counted once, not again at each start
+        await bed.DriveForAsync(TimeSpan.FromMinutes(30));
+        Assert.Equal(spentByTheOldKey + bed.Emulator.GroundTruth.CallsByKey["Acme key 2"].Calls, bed.Process.Pipeline.Quota().Used);
+    }
+
+    /// <summary>
     /// Failure 4 (rename), as the daemon sees a renamed source across a restart: same account, key and data folder,
     /// a new name. Fails on the v1 engine: the new name is a new source id, so the whole lookback is sent again.
     /// (A rename by live reload is, in the v1 daemon, a removal that deletes the old state plus an addition; how v2
