@@ -33,14 +33,14 @@ internal sealed partial class EmulatorState
     private long _faultSequence;
     private long _unauthorized;
     private long _rateLimited;
-    private readonly TimeProvider? _quotaClock;
     private long _quotaExceeded;
     private long _faultTooManyRequests;
 
-    public EmulatorState(EmulatorScenario scenario, TimeProvider timeProvider, DateTimeOffset scenarioStart, TimeSpan statusProcessingDelay)
+    public EmulatorState(EmulatorScenario scenario, TimeProvider timeProvider, DateTimeOffset scenarioStart, TimeSpan statusProcessingDelay, TimeProvider? quotaClock = null)
     {
         _scenario = scenario;
         TimeProvider = timeProvider;
+        QuotaClock = quotaClock ?? timeProvider;
         ScenarioStart = scenarioStart;
         StatusProcessingDelay = statusProcessingDelay;
         _scenarioRandom = new Random(scenario.Seed);
@@ -85,11 +85,7 @@ internal sealed partial class EmulatorState
     public DateTimeOffset Now => TimeProvider.GetUtcNow();
 
     /// <summary>The clock the daily quota's UTC day is taken from (see <see cref="EmulatorOptions.QuotaTimeProvider"/>).</summary>
-    public TimeProvider QuotaClock
-    {
-        get => _quotaClock ?? TimeProvider;
-        init => _quotaClock = value;
-    }
+    public TimeProvider QuotaClock { get; }
 
     /// <summary>Applies every arrival, deletion and create processing due at or before <paramref name="now"/>.</summary>
     public void Materialize(DateTimeOffset now)

@@ -58,7 +58,7 @@ public sealed class KnowBe4Emulator : IAsyncDisposable
         }
 
         var start = options.ScenarioStart ?? options.TimeProvider.GetUtcNow();
-        var state = new EmulatorState(options.Scenario, options.TimeProvider, start, options.StatusProcessingDelay) { QuotaClock = options.QuotaTimeProvider ?? options.TimeProvider };
+        var state = new EmulatorState(options.Scenario, options.TimeProvider, start, options.StatusProcessingDelay, options.QuotaTimeProvider);
         var stopping = new CancellationTokenSource();
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions

@@ -147,7 +147,7 @@ public sealed class CallLedger
         var day = DateOnly.FromDateTime(now.UtcDateTime);
         lock (_gate)
         {
-            var spent = _current.TryGetValue(fromKey, out var from) && from.Day == day ? from.Used : _days.FindById(DayId(fromKey, day))?.Calls ?? 0;
+            var spent = UsedLocked(fromKey, day);
             if (spent == 0)
             {
                 return;
@@ -219,9 +219,7 @@ public sealed class CallLedger
         int used;
         lock (_gate)
         {
-            used = _current.TryGetValue(keyFingerprint, out var current) && current.Day == day
-                ? current.Used
-                : _days.FindById(DayId(keyFingerprint, day))?.Calls ?? 0;
+            used = UsedLocked(keyFingerprint, day);
         }
         return new QuotaStatus(
             day, used, budget.Total, budget.ManualReserve, Math.Max(0, budget.Scheduled - used), Math.Max(0, budget.Total - used));
@@ -296,6 +294,12 @@ public sealed class CallLedger
     }
 
     /// <summary>The key's counts for <paramref name="day"/>, loaded when the day changes; a day left behind is stored exactly.</summary>
+    /// <summary>Calls the key made on <paramref name="day"/>, without loading the day as the current one. Hold <c>_gate</c>.</summary>
+    private int UsedLocked(string keyFingerprint, DateOnly day) =>
+        _current.TryGetValue(keyFingerprint, out var current) && current.Day == day
+            ? current.Used
+            : _days.FindById(DayId(keyFingerprint, day))?.Calls ?? 0;
+
     private KeyDay Current(string keyFingerprint, DateOnly day)
     {
         if (_current.TryGetValue(keyFingerprint, out var current) && current.Day == day)
