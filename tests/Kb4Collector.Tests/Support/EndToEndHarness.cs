@@ -90,7 +90,7 @@ internal sealed class EndToEndBed : IAsyncDisposable
     private readonly List<SourceState> _states = [];
     private readonly StorageFaultSwitch _storage = new();
 
-    private EndToEndBed(EndToEndSettings settings, FakeTimeProvider time, FreezableClock emulatorClock, KnowBe4Emulator emulator, EndToEndLogSink sink)
+    private EndToEndBed(EndToEndSettings settings, SteppedClock time, FreezableClock emulatorClock, KnowBe4Emulator emulator, EndToEndLogSink sink)
     {
         Settings = settings;
         Time = time;
@@ -125,7 +125,7 @@ internal sealed class EndToEndBed : IAsyncDisposable
     public EndToEndSettings Settings { get; }
 
     /// <summary>The collector's clock, and the emulator's until <see cref="FreezeWorldAndSettleAsync"/>.</summary>
-    public FakeTimeProvider Time { get; }
+    public SteppedClock Time { get; }
 
     public FreezableClock EmulatorClock { get; }
 
@@ -171,7 +171,7 @@ internal sealed class EndToEndBed : IAsyncDisposable
     public static async Task<EndToEndBed> StartAsync(EmulatorScenario scenario, EndToEndSettings? settings = null)
     {
         settings ??= new EndToEndSettings();
-        var time = new FakeTimeProvider(settings.Start);
+        var time = new SteppedClock(settings.Start);
         var emulatorClock = new FreezableClock(time);
         var emulator = await KnowBe4Emulator.StartAsync(
             new EmulatorOptions { Scenario = scenario, TimeProvider = emulatorClock, QuotaTimeProvider = time, ScenarioStart = settings.Start },
@@ -712,6 +712,83 @@ internal sealed class StorageFaultSwitch
                 Interlocked.Increment(ref storage._failures);
                 throw new IOException("No space left on device");
             }
+        }
+    }
+}
+
+/// <summary>
+/// The bed's fake clock, which also knows its pending timers: a step that sleeps a moment inside itself (the Reporting
+/// pipeline sleeps out a short per-second wait) would otherwise wait forever, as the bed moves the clock only between steps.
+/// </summary>
+internal sealed class SteppedClock(DateTimeOffset start) : FakeTimeProvider(start)
+{
+    private readonly Lock _gate = new();
+    private readonly List<PendingTimer> _pending = [];
+
+    /// <summary>When the earliest timer due within <paramref name="within"/> from now fires; null when none is.</summary>
+    public DateTimeOffset? NextTimerWithin(TimeSpan within)
+    {
+        var now = GetUtcNow();
+        lock (_gate)
+        {
+            return _pending.Where(timer => timer.Due > now && timer.Due <= now + within).Select(timer => (DateTimeOffset?)timer.Due).Min();
+        }
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var pending = new PendingTimer(this, dueTime == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : GetUtcNow() + dueTime);
+        lock (_gate)
+        {
+            _pending.Add(pending);
+        }
+        pending.Inner = base.CreateTimer(
+            s =>
+            {
+                pending.Remove();
+                callback(s);
+            },
+            state, dueTime, period);
+        return pending;
+    }
+
+    private sealed class PendingTimer(SteppedClock clock, DateTimeOffset due) : ITimer
+    {
+        public DateTimeOffset Due { get; private set; } = due;
+
+        public ITimer Inner { get; set; } = null!;
+
+        public void Remove()
+        {
+            lock (clock._gate)
+            {
+                clock._pending.Remove(this);
+            }
+        }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (clock._gate)
+            {
+                Due = dueTime == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : clock.GetUtcNow() + dueTime;
+                if (!clock._pending.Contains(this))
+                {
+                    clock._pending.Add(this);
+                }
+            }
+            return Inner.Change(dueTime, period);
+        }
+
+        public void Dispose()
+        {
+            Remove();
+            Inner.Dispose();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Remove();
+            return Inner.DisposeAsync();
         }
     }
 }
