@@ -218,6 +218,13 @@ public sealed class SourceSupervisor
         }
 
         var now = _time.GetUtcNow();
+        if (result.Deferred && _record.FirstFailureAt is not null)
+        {
+            // No call was made: a per-key limit said wait. That proves nothing about the failure, whose streak (and
+            // window) goes on: the retry comes once the limit allows, and the next failure backs off further.
+            Schedule(now + result.NextPollIn);
+            return;
+        }
         MarkCollecting();
 
         var recovery = "Collection resumed: a poll succeeded.";

@@ -14,8 +14,12 @@ public sealed record SourceWork(
     Func<PollProgress, CancellationToken, ValueTask<PollResult>> PollOnceAsync,
     string ConfigFingerprint = "");
 
-/// <summary>The outcome of a successful poll. Zero means "poll again at once" (the per-key limiter paces calls).</summary>
-public readonly record struct PollResult(TimeSpan NextPollIn);
+/// <summary>
+/// The outcome of a poll that did not fail. Zero means "poll again at once" (the per-key limiter paces calls).
+/// <paramref name="Deferred"/>: the poll made no call at all because a per-key limit says wait; it proves nothing, so a
+/// failure streak goes on (its next retry comes no sooner than the wait).
+/// </summary>
+public readonly record struct PollResult(TimeSpan NextPollIn, bool Deferred = false);
 
 /// <summary>
 /// What a poll tells its supervisor while it runs, so the state is honest during a long backlog: the first page arrived

@@ -115,6 +115,38 @@ public sealed class SourceSupervisorTests : IDisposable
         Assert.Equal(recoveredAt, healthy.EventTime);
     }
 
+    /// <summary>
+    /// Found with the Reporting model (seed cpDOFlVBewV5): during a 70-minute 503 maintenance every retry spent four
+    /// calls, and every other one found the 50-a-minute limit reached and only waited. That wait counted as a poll
+    /// that succeeded: the streak started over at retry 1, a few seconds apart, and the retries spent the key's whole
+    /// daily budget in the outage.
+    /// </summary>
+    [Fact]
+    public async Task APollThatOnlyWaitsForALimitDoesNotEndAFailureStreak()
+    {
+        var deferNext = false;
+        _source.DeferredFor = now =>
+        {
+            if (now < OutageStart || now >= OutageStart.AddMinutes(70))
+            {
+                return null;
+            }
+            deferNext = !deferNext;
+            return deferNext ? null : TimeSpan.FromSeconds(30);
+        };
+        _source.PollFailure = now => now >= OutageStart && now < OutageStart.AddMinutes(70) ? ScriptedSource.Api(KnowBe4FailureKind.ServerError, 503) : null;
+        using var harness = Start();
+
+        await harness.DriveUntilAsync(OutageStart.AddHours(3));
+
+        var attempts = _source.Polls.Count(p => p >= OutageStart && p < OutageStart.AddMinutes(70));
+        Assert.InRange(attempts, 10, 100);
+        Assert.Single(StatesOf(harness.Status.RecentTransitions), transition => transition == (SourceState.Error, SourceState.Collecting));
+        Assert.Equal(SourceState.Collecting, harness.Status.State);
+        var error = Assert.Single(harness.Health.List(), e => e.Status == HealthStatus.Unhealthy);
+        Assert.Equal(OutageStart, error.EventTime);
+    }
+
     [Fact]
     public async Task ServerErrorsFor91MinutesLeaveTheSourceInErrorAndSilent()
     {

@@ -43,6 +43,9 @@ public sealed class ScriptedSource(TimeProvider time)
 
     public Func<Exception?> InitializeFailure { get; set; } = () => null;
 
+    /// <summary>A poll that makes no call because a per-key limit says wait (null: the poll runs).</summary>
+    public Func<DateTimeOffset, TimeSpan?> DeferredFor { get; set; } = _ => null;
+
     public SourceWork Work(string fingerprint = "config-v1") => new(
         _ =>
         {
@@ -57,6 +60,10 @@ public sealed class ScriptedSource(TimeProvider time)
                 _polls.Add(now);
             }
 
+            if (DeferredFor(now) is { } wait)
+            {
+                return ValueTask.FromResult(new PollResult(wait, Deferred: true));
+            }
             return PollFailure(now) is { } failure
                 ? ValueTask.FromException<PollResult>(failure)
                 : ValueTask.FromResult(new PollResult(PollInterval));
