@@ -173,6 +173,10 @@ public sealed class CollectorRuntime : BackgroundService
         {
             source.Pipeline.Collector.CommitHeldAtStop();
         }
+        foreach (var dataType in _dataTypes.Values.Where(dataType => dataType.Run.IsCompleted))
+        {
+            dataType.Pipeline.CommitHeldAtStop();
+        }
         try
         {
             _services.Ledger.Flush();

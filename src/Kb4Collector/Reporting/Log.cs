@@ -27,4 +27,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 9008, Level = LogLevel.Information, Message = "Source {DataType}: {Endpoint} refused the saved cursor ({Failure}); the list starts over from its beginning")]
     public static partial void CursorRefused(ILogger logger, string dataType, string endpoint, string failure);
+
+    [LoggerMessage(EventId = 9009, Level = LogLevel.Warning, Message = "Source {DataType}: the Reporting key's daily budget ({Scheduled} scheduled calls, {Left} left in the window) does not pay for every data type's schedule on the key; this one polls every {Effective} instead of {Configured}")]
+    public static partial void ScheduleStretched(ILogger logger, string dataType, string effective, string configured, int scheduled, int left);
+
+    [LoggerMessage(EventId = 9010, Level = LogLevel.Information, Message = "Source {DataType}: the Reporting key's budget pays for the configured schedule again; polls every {Configured}")]
+    public static partial void ScheduleRestored(ILogger logger, string dataType, string configured);
+
+    [LoggerMessage(EventId = 9011, Level = LogLevel.Information, Message = "Source {DataType}: {Records} records the sink had accepted before a failed write are now stored")]
+    public static partial void HeldCommitted(ILogger logger, string dataType, int records);
+
+    [LoggerMessage(EventId = 9012, Level = LogLevel.Warning, Message = "Source {DataType}: {Records} records the sink accepted could not be stored before the stop (the data folder refuses writes); they will be sent again at the next start")]
+    public static partial void HeldLostAtStop(ILogger logger, string dataType, int records);
 }

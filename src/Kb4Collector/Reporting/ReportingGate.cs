@@ -43,6 +43,7 @@ public sealed class ReportingGate
     private readonly Dictionary<string, List<DateTimeOffset>> _recent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _budgets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WindowDocument> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, double>> _demand = new(StringComparer.Ordinal);
 
     public ReportingGate(CollectorDatabase database, TimeProvider time)
     {
@@ -56,6 +57,40 @@ public sealed class ReportingGate
         lock (_gate)
         {
             _budgets[keyFingerprint] = Math.Max(1, dailyBudget);
+        }
+    }
+
+    /// <summary>What a data type on the key spends an hour at its configured schedule (its last complete pass over its cadence).</summary>
+    public void SetDemand(string keyFingerprint, string dataTypeId, double callsPerHour)
+    {
+        lock (_gate)
+        {
+            var demand = _demand.TryGetValue(keyFingerprint, out var known) ? known : _demand[keyFingerprint] = new(StringComparer.Ordinal);
+            demand[dataTypeId] = Math.Max(0, callsPerHour);
+        }
+    }
+
+    /// <summary>
+    /// How much every schedule on the key must be stretched for the data types' demand to last the daily window: the
+    /// calls the demand would make in the time the window has left, over the scheduled calls it has left (at least 1).
+    /// Each data type's interval stretches by the same factor, so each keeps its part of the budget.
+    /// </summary>
+    public double Stretch(string keyFingerprint)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        lock (_gate)
+        {
+            var perHour = _demand.TryGetValue(keyFingerprint, out var demand) ? demand.Values.Sum() : 0;
+            if (perHour <= 0)
+            {
+                return 1;
+            }
+            var window = Window(keyFingerprint);
+            var scheduled = ScheduledShare(Budget(keyFingerprint));
+            var (left, remaining) = window.Start is { } start && now < start + DailyWindow
+                ? (start + DailyWindow - now, scheduled - window.Used)
+                : (DailyWindow, scheduled);
+            return remaining <= 0 ? 1 : Math.Max(1, perHour * left.TotalHours / remaining);
         }
     }
 

@@ -50,6 +50,7 @@ public sealed class ReportingPipeline
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly List<ReportingTestDocument> _changedTests = [];
+    private readonly List<HeldBatch> _held = [];
     private bool _budgetKnown;
     private int _calls;
 
@@ -105,14 +106,24 @@ public sealed class ReportingPipeline
             checkpoint.SnapshotDay is { } day ? DateOnly.FromDateTime(day) : null,
             tests.Count,
             tests.Count(test => test.Retired),
-            checkpoint.HistoryDay is { } historyDay ? DateOnly.FromDateTime(historyDay) : null);
+            checkpoint.HistoryDay is { } historyDay ? DateOnly.FromDateTime(historyDay) : null,
+            DurationParser.FormatRoundedUp(checkpoint.EffectivePollInterval ?? PollInterval),
+            checkpoint.LastPassCalls);
     }
 
     /// <summary>Forgets the data type's fingerprints, tests and checkpoint (the source was removed).</summary>
-    public void DeleteState() => _store.Delete(Id);
+    public void DeleteState()
+    {
+        _store.Delete(Id);
+        _services.ReportingGate.SetDemand(_settings.ApiKeyFingerprint, Id, 0);
+    }
 
     /// <summary>Hands the data type's fingerprints, tests and checkpoint to the source's new id (the source was renamed).</summary>
-    public void MoveState(string newSourceId) => _store.Move(Id, IdFor(newSourceId, DataType));
+    public void MoveState(string newSourceId)
+    {
+        _store.Move(Id, IdFor(newSourceId, DataType));
+        _services.ReportingGate.SetDemand(_settings.ApiKeyFingerprint, Id, 0);
+    }
 
     /// <summary>
     /// Takes over the state of this data type left by a source renamed while the daemon was down (same Reporting host and
@@ -141,6 +152,7 @@ public sealed class ReportingPipeline
             _services.ReportingGate.SetBudget(_settings.ApiKeyFingerprint, ReportingGate.DefaultBudget(seats));
             _budgetKnown = true;
         }
+        SetDemand(_store.Checkpoint(Id));
         return ValueTask.CompletedTask;
     }
 
@@ -150,10 +162,12 @@ public sealed class ReportingPipeline
         _changedTests.Clear();
         var poll = new PollCounts();
         var checkpoint = _store.Checkpoint(Id);
+        var (completed, paused) = (false, false);
         checkpoint.LastPollAt = _time.GetUtcNow().UtcDateTime;
         checkpoint.Stream = Stream;
         try
         {
+            CommitHeld(checkpoint);
             if (!_budgetKnown)
             {
                 var account = await CallAsync(AccountTemplate, token => _client.GetAsync("/v1/account", AccountTemplate, token), cancellationToken);
@@ -178,6 +192,10 @@ public sealed class ReportingPipeline
             {
                 return Paused(pause);
             }
+            checkpoint.LastPassCalls = checkpoint.PassCalls + _calls;
+            checkpoint.PassCalls = 0;
+            completed = true;
+            SetDemand(checkpoint);
             var next = NextPoll(checkpoint);
             if (poll.Created + poll.Updated > 0 || _calls > 1)
             {
@@ -189,21 +207,47 @@ public sealed class ReportingPipeline
         finally
         {
             checkpoint.Calls += _calls;
+            if (paused)
+            {
+                // A pass's cost counts the calls of its parts; a failed attempt's are not what a pass costs.
+                checkpoint.PassCalls += _calls;
+            }
             _store.Save(checkpoint, _changedTests);
             _services.Ledger.Flush();
         }
 
         PollResult Paused(TimeSpan pause)
         {
+            paused = true;
             var resumeIn = DurationParser.FormatRoundedUp(pause);
             Log.BurstPause(_logger, Name, ReportingGate.PerBurst, resumeIn);
-            return new PollResult(pause);
+            return new PollResult(pause, Deferred: _calls == 0);
         }
     }
 
+    /// <summary>How often a pass comes at the configured schedule: risk scores make one real pass a UTC day.</summary>
+    private TimeSpan Cadence => DataType == ReportingDataType.UserRiskScores && PollInterval < ReportingGate.DailyWindow ? ReportingGate.DailyWindow : PollInterval;
+
+    private void SetDemand(ReportingCheckpointDocument checkpoint) =>
+        _services.ReportingGate.SetDemand(_settings.ApiKeyFingerprint, Id, checkpoint.LastPassCalls / Cadence.TotalHours);
+
     private TimeSpan NextPoll(ReportingCheckpointDocument checkpoint)
     {
-        var interval = PollInterval;
+        // Stretched at most to a day: a pass that costs more than the key's day still comes once a day.
+        var stretch = _services.ReportingGate.Stretch(_settings.ApiKeyFingerprint);
+        var longest = PollInterval > ReportingGate.DailyWindow ? PollInterval : ReportingGate.DailyWindow;
+        var interval = stretch <= 1 ? PollInterval : PollInterval * stretch < longest ? PollInterval * stretch : longest;
+        var wasStretched = checkpoint.EffectivePollInterval > PollInterval;
+        checkpoint.EffectivePollInterval = interval;
+        if (stretch > 1 && !wasStretched)
+        {
+            var status = _services.ReportingGate.Status(_settings.ApiKeyFingerprint);
+            Log.ScheduleStretched(_logger, Name, DurationParser.FormatRoundedUp(interval), DurationParser.Format(PollInterval), status.Scheduled, status.Scheduled - status.Used);
+        }
+        else if (stretch <= 1 && wasStretched)
+        {
+            Log.ScheduleRestored(_logger, Name, DurationParser.Format(PollInterval));
+        }
         if (DataType != ReportingDataType.UserRiskScores || checkpoint.SnapshotDay is null)
         {
             return interval;
@@ -218,6 +262,7 @@ public sealed class ReportingPipeline
 
     private async Task<TimeSpan?> PollPhishingTestsAsync(ReportingCheckpointDocument checkpoint, PollCounts poll, PollProgress progress, CancellationToken cancellationToken)
     {
+        var passBegunAt = checkpoint.PassBegunAt ??= _time.GetUtcNow().UtcDateTime;
         var tests = new List<ReportingRecord>();
         for (var page = 1; ; page++)
         {
@@ -263,13 +308,13 @@ public sealed class ReportingPipeline
                 }
                 _changedTests.Add(state);
             }
-            if (!state.Retired)
+            if (!state.Retired && !(state.LastReadAt >= passBegunAt))
             {
                 due.Add((test, state));
             }
         }
 
-        // Tests read longest ago first: a pass cut short by the burst limit still moves every test forward over polls.
+        // Tests read longest ago first, each once a pass: a pass cut short by the burst limit resumes with the rest.
         foreach (var (test, state) in due.OrderBy(item => item.State.LastReadAt ?? DateTime.MinValue))
         {
             var changed = false;
@@ -311,6 +356,7 @@ public sealed class ReportingPipeline
             }
             _changedTests.Add(state);
         }
+        checkpoint.PassBegunAt = null;
         checkpoint.LastCompletedAt = _time.GetUtcNow().UtcDateTime;
         return null;
     }
@@ -644,11 +690,55 @@ public sealed class ReportingPipeline
         void Commit(List<Pending> accepted)
         {
             var records = accepted.Select(item => item.Record).ToList();
-            _store.Commit(Id, records, checkpoint, test);
+            try
+            {
+                _store.Commit(Id, records, checkpoint, test);
+            }
+            catch (Exception failure) when (failure is not OutOfMemoryException)
+            {
+                _held.Add(new HeldBatch(records, test));
+                throw;
+            }
             poll.Created += records.Count(record => record.Created);
             poll.Updated += records.Count(record => !record.Created);
         }
     }
+
+    /// <summary>
+    /// A poll after a failed commit first writes what the sink already accepted (held in memory, never sent again); it
+    /// reads nothing until that lands, so the records it would otherwise find changed are known.
+    /// </summary>
+    private void CommitHeld(ReportingCheckpointDocument checkpoint)
+    {
+        while (_held.Count > 0)
+        {
+            _store.Commit(Id, _held[0].Records, checkpoint, _held[0].Test);
+            Log.HeldCommitted(_logger, Name, _held[0].Records.Count);
+            _held.RemoveAt(0);
+        }
+    }
+
+    /// <summary>
+    /// For a stop, once the data type's work has ended: writes what a failed commit left held, so a graceful stop does
+    /// not send it again at the next start. Says so when the file still refuses it.
+    /// </summary>
+    public void CommitHeldAtStop()
+    {
+        if (_held.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            CommitHeld(_store.Checkpoint(Id));
+        }
+        catch (Exception error) when (error is IOException or LiteDB.LiteException or ObjectDisposedException)
+        {
+            Log.HeldLostAtStop(_logger, Name, _held.Sum(batch => batch.Records.Count));
+        }
+    }
+
+    private sealed record HeldBatch(IReadOnlyList<AcceptedRecord> Records, ReportingTestDocument? Test);
 
     private static string Fingerprint(string json)
     {
@@ -680,10 +770,8 @@ public sealed class ReportingPipeline
                 {
                     return new CallResult<T>(null, wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1));
                 }
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, _time, cancellationToken);
-                }
+                // Never a busy loop, even if the gate's instant has already passed.
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1), _time, cancellationToken);
                 permit = gate.TryAcquire(fingerprint);
             }
 
@@ -759,4 +847,6 @@ public sealed record ReportingCheckpointView(
     DateOnly? SnapshotDay,
     int Tests,
     int RetiredTests,
-    DateOnly? HistoryDay = null);
+    DateOnly? HistoryDay = null,
+    string? EffectivePollInterval = null,
+    int LastPassCalls = 0);

@@ -75,6 +75,20 @@ internal sealed class ReportingCheckpointDocument
     /// <summary>The cursor an interrupted pass resumes with, when the endpoint answered by cursor (training enrollments).</summary>
     public string? ResumeCursor { get; set; }
 
+    /// <summary>
+    /// When the phishing pass under way began (null between passes). A pass cut short by the burst limit goes on with the
+    /// tests it has not read since then, instead of reading them all again.
+    /// </summary>
+    public DateTime? PassBegunAt { get; set; }
+
+    /// <summary>Calls of the pass under way so far, and of the last complete pass (what a pass costs, for the key's demand).</summary>
+    public int PassCalls { get; set; }
+
+    public int LastPassCalls { get; set; }
+
+    /// <summary>The interval the last poll scheduled the next one at: the configured one, stretched when the key's budget does not pay for it.</summary>
+    public TimeSpan? EffectivePollInterval { get; set; }
+
     public DateTime? LastPollAt { get; set; }
 
     public DateTime? LastCompletedAt { get; set; }

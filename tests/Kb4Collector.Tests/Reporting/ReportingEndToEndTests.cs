@@ -179,13 +179,7 @@ public sealed class ReportingEndToEndTests
     [Fact]
     public async Task TheBurstLimitEndsAPassEarlyAndTheNextPassResumesWithoutKnowBe4EverRefusing()
     {
-        var reporting = new EmulatorReporting
-        {
-            PhishingTestEvery = TimeSpan.FromHours(2),
-            PhishingTestDuration = TimeSpan.FromDays(3),
-            RecipientsPerTest = 5,
-            History = TimeSpan.FromDays(4),
-        };
+        var reporting = ManyOpenTests(TimeSpan.FromHours(2), TimeSpan.FromDays(3));
         await using var bed = await ReportingBed.StartAsync(Scenario(reporting), [ReportingDataType.PhishingTests],
             r => r with { PhishingPollInterval = TimeSpan.FromHours(1) });
         bed.Bed.EmulatorClock.Freeze();
@@ -198,6 +192,65 @@ public sealed class ReportingEndToEndTests
         var truth = bed.Emulator.GroundTruth.ReportingVersions().Where(version => version.DataType == ReportingDataTypes.PhishingTests)
             .GroupBy(version => version.Key).Select(group => group.MaxBy(version => version.From)!.Json).Order().ToList();
         Assert.Equal(truth, bed.Lines().Select(line => line.Record).Order().ToList());
+    }
+
+    /// <summary>
+    /// Found by <see cref="ReportingModelTests"/> (seed bzatCxjACux8): 25 open tests cost 52 calls a pass, more than
+    /// the 50 a minute allows. Each pass was cut by the burst limit and the next one, a minute later, read every test
+    /// again from the one read longest ago: 50 calls a minute, the day's budget spent in twenty minutes, then nothing
+    /// read for hours.
+    /// </summary>
+    [Fact]
+    public async Task APassLongerThanTheBurstLimitAllowsResumesWhereItStoppedInsteadOfStartingOver()
+    {
+        var reporting = ManyOpenTests(TimeSpan.FromHours(4), TimeSpan.FromDays(5));
+        await using var bed = await ReportingBed.StartAsync(Scenario(reporting), [ReportingDataType.PhishingTests],
+            // A budget that pays for a pass an hour: the schedule is not stretched.
+            r => r with { PhishingPollInterval = TimeSpan.FromHours(1), DailyCallBudget = 10_000 });
+        bed.Bed.EmulatorClock.Freeze();
+
+        await bed.DriveForAsync(TimeSpan.FromHours(3).Add(TimeSpan.FromMinutes(30)));
+
+        var reads = bed.ReportingCalls().Where(call => call.PathAndQuery.Contains("/recipients?page=1", StringComparison.Ordinal))
+            .GroupBy(call => call.PathAndQuery).ToList();
+        Assert.True(reads.Count >= 25, $"{reads.Count} tests read");
+        // Four passes (the first and one an hour), each of them reads each test once, however many minutes it spans;
+        // a test whose pages the cut fell between is read again where the pass resumes.
+        Assert.All(reads, test => Assert.True(test.Count() <= 5, $"{test.Key} read {test.Count()} times: {string.Join(", ", test.Select(call => call.At.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)))}"));
+        Assert.InRange(reads.Sum(test => test.Count()), 4 * reads.Count, (4 * reads.Count) + 4);
+        Assert.Equal(0L, bed.Emulator.GroundTruth.ReportingCalls.BurstRefused);
+    }
+
+    /// <summary>
+    /// Found with <see cref="ReportingModelTests"/> (seed bzatCxjACux8): when the data types' schedules cost more than
+    /// the key's daily budget, each polled at its interval until the budget was spent, then nothing was read until the
+    /// window ended (four hours there, half a day here). Every schedule on the key now stretches by the same factor.
+    /// </summary>
+    [Fact]
+    public async Task WhenTheBudgetDoesNotPayForTheSchedulesEveryScheduleStretchesAndNoDataTypeGoesDark()
+    {
+        var reporting = ManyOpenTests(TimeSpan.FromHours(4), TimeSpan.FromDays(6));
+        await using var bed = await ReportingBed.StartAsync(Scenario(reporting),
+            [ReportingDataType.PhishingTests, ReportingDataType.TrainingEnrollments, ReportingDataType.UserRiskScores],
+            r => r with { PhishingPollInterval = TimeSpan.FromHours(1), TrainingPollInterval = TimeSpan.FromHours(1), RiskScorePollInterval = TimeSpan.FromHours(1) });
+
+        await bed.DriveUntilAsync(Start.AddDays(3));
+
+        // 25 open tests and more each day: a phishing pass costs 52 calls and up, 1,250 a day and up at one an hour,
+        // against 988 scheduled calls. The schedule stretches, visibly, and KnowBe4's window never runs dry.
+        Assert.Equal(0L, bed.Emulator.GroundTruth.ReportingCalls.DailyRefused);
+        foreach (var type in new[] { ReportingDataType.PhishingTests, ReportingDataType.TrainingEnrollments, ReportingDataType.UserRiskScores })
+        {
+            Assert.DoesNotContain(bed.HealthEvents(type), e => e.EventName == HealthEventNames.ThirdPartyQuotaWarning);
+        }
+        var passes = bed.ReportingCalls().Where(call => call.PathAndQuery.StartsWith("/v1/phishing/security_tests?page=1", StringComparison.Ordinal)).Select(call => call.At).ToList();
+        var gaps = passes.Zip(passes.Skip(1), (before, after) => after - before).ToList();
+        Assert.True(gaps.Max() < TimeSpan.FromHours(3), $"no phishing pass for {gaps.Max()}: {string.Join(", ", passes.Select(at => at.ToString("dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)))}");
+        var enrollments = bed.ReportingCalls().Where(call => call.PathAndQuery.StartsWith("/v1/training/enrollments", StringComparison.Ordinal)).Select(call => call.At).ToList();
+        Assert.True(enrollments.Zip(enrollments.Skip(1), (before, after) => after - before).Max() < TimeSpan.FromHours(3), "enrollments went dark");
+        var phishing = bed.Pipeline(ReportingDataType.PhishingTests).ReadCheckpoint();
+        Assert.True(phishing.LastPassCalls > 52, $"a pass costs {phishing.LastPassCalls} calls");
+        Assert.NotEqual("1h", phishing.EffectivePollInterval);
     }
 
     [Fact]
@@ -243,7 +296,7 @@ public sealed class ReportingEndToEndTests
             }
         };
 
-        await bed.DriveUntilKilledThenRestartAsync(Start.AddMinutes(5));
+        Assert.True(await bed.DriveUntilKilledThenRestartAsync(Start.AddMinutes(5)), "never killed");
         bed.Bed.SinkTransport.AfterAcceptance = null;
         await bed.DriveForAsync(TimeSpan.FromMinutes(30));
 
@@ -253,6 +306,39 @@ public sealed class ReportingEndToEndTests
         var truth = bed.Emulator.GroundTruth.ReportingVersions().Where(version => version.DataType == ReportingDataTypes.PhishingTests)
             .GroupBy(version => version.Key).Select(group => group.MaxBy(version => version.From)!.Json).ToHashSet();
         Assert.True(truth.SetEquals(lines.Select(line => line.Record)));
+    }
+
+    /// <summary>
+    /// G6 for the Reporting data types, found by <see cref="ReportingModelTests"/> (seed 5vuzGRlxNGd1): the disk filled
+    /// up right after the sink accepted a batch, the commit failed, and the next poll found the batch's records changed
+    /// and sent them again. The accepted records are now held and written first.
+    /// </summary>
+    [Fact]
+    public async Task RecordsTheSinkAcceptedAreNotSentAgainWhenTheirCommitFailsOnAFullDisk()
+    {
+        var settings = new EndToEndSettings { CallDuration = TimeSpan.FromMilliseconds(350), MaxBatchEvents = 5, StorageFaults = true };
+        await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.PhishingTests, ReportingDataType.TrainingEnrollments],
+            r => r with { PhishingPollInterval = TimeSpan.FromHours(1), TrainingPollInterval = TimeSpan.FromHours(1) }, settings);
+        bed.Bed.EmulatorClock.Freeze();
+        bed.Bed.SinkTransport.AfterAcceptance = accepted =>
+        {
+            if (accepted == 2)
+            {
+                bed.Bed.StorageFull = true;
+            }
+        };
+
+        await bed.DriveForAsync(TimeSpan.FromMinutes(5));
+        Assert.True(bed.Bed.StorageWriteFailures > 0, "the disk never refused a write");
+        bed.Bed.SinkTransport.AfterAcceptance = null;
+        bed.Bed.StorageFull = false;
+        await bed.DriveForAsync(TimeSpan.FromHours(2));
+
+        var lines = bed.Lines();
+        Assert.Empty(lines.GroupBy(line => (line.DataType, line.Record)).Where(group => group.Count() > 1).Select(group => group.Key));
+        var truth = bed.Emulator.GroundTruth.ReportingVersions()
+            .GroupBy(version => (version.DataType, version.Key)).Select(group => group.MaxBy(version => version.From)!.Json).Order().ToList();
+        Assert.Equal(truth, lines.Select(line => line.Record).Order().ToList());
     }
 
     [Fact]
@@ -421,12 +507,21 @@ public sealed class ReportingEndToEndTests
         }
     }
 
-    private static void AssertRollingLimit(IReadOnlyList<KnowBe4Call> calls, TimeSpan window, int limit)
+    internal static void AssertRollingLimit(IReadOnlyList<KnowBe4Call> calls, TimeSpan window, int limit, string context = "")
     {
         var times = calls.Select(call => call.At).Order().ToList();
         for (var i = limit; i < times.Count; i++)
         {
-            Assert.True(times[i] - times[i - limit] >= window, $"{limit + 1} Reporting calls within {window}: {times[i - limit]:O} to {times[i]:O}");
+            Assert.True(times[i] - times[i - limit] >= window, $"{limit + 1} Reporting calls within {window}: {times[i - limit]:O} to {times[i]:O}{context}");
         }
     }
+
+    /// <summary>Many tests open at once, five recipients each: a phishing pass of many calls.</summary>
+    private static EmulatorReporting ManyOpenTests(TimeSpan every, TimeSpan duration) => new()
+    {
+        PhishingTestEvery = every,
+        PhishingTestDuration = duration,
+        RecipientsPerTest = 5,
+        History = TimeSpan.FromDays(4),
+    };
 }

@@ -291,7 +291,8 @@
           el('td', { 'data-field': 'lastReason', 'data-value': t.state.lastReason || '' }, t.state.lastReason || ''),
           el('td', { 'data-field': 'lastSuccessAt', 'data-value': t.state.lastSuccessAt || '' }, utc(t.state.lastSuccessAt)),
           el('td', { 'data-field': 'nextAttemptAt', 'data-value': t.state.nextAttemptAt || '' }, utc(t.state.nextAttemptAt)),
-          el('td', { 'data-field': 'pollInterval' }, t.pollInterval),
+          el('td', { 'data-field': 'pollInterval' }, t.checkpoint.effectivePollInterval && t.checkpoint.effectivePollInterval !== t.pollInterval
+            ? `${t.pollInterval} (the key's budget: every ${t.checkpoint.effectivePollInterval})` : t.pollInterval),
           el('td', { class: 'num', 'data-field': 'created', 'data-value': t.checkpoint.created }, number(t.checkpoint.created)),
           el('td', { class: 'num', 'data-field': 'updated', 'data-value': t.checkpoint.updated }, number(t.checkpoint.updated)),
           el('td', { class: 'num', 'data-field': 'calls', 'data-value': t.checkpoint.calls }, number(t.checkpoint.calls)))))));
