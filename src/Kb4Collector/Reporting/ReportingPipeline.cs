@@ -239,14 +239,16 @@ public sealed class ReportingPipeline
         var interval = stretch <= 1 ? PollInterval : PollInterval * stretch < longest ? PollInterval * stretch : longest;
         var wasStretched = checkpoint.EffectivePollInterval > PollInterval;
         checkpoint.EffectivePollInterval = interval;
+        var configured = DurationParser.Format(PollInterval);
         if (stretch > 1 && !wasStretched)
         {
             var status = _services.ReportingGate.Status(_settings.ApiKeyFingerprint);
-            Log.ScheduleStretched(_logger, Name, DurationParser.FormatRoundedUp(interval), DurationParser.Format(PollInterval), status.Scheduled, status.Scheduled - status.Used);
+            var effective = DurationParser.FormatRoundedUp(interval);
+            Log.ScheduleStretched(_logger, Name, effective, configured, status.Scheduled, status.Scheduled - status.Used);
         }
         else if (stretch <= 1 && wasStretched)
         {
-            Log.ScheduleRestored(_logger, Name, DurationParser.Format(PollInterval));
+            Log.ScheduleRestored(_logger, Name, configured);
         }
         if (DataType != ReportingDataType.UserRiskScores || checkpoint.SnapshotDay is null)
         {
@@ -734,7 +736,8 @@ public sealed class ReportingPipeline
         }
         catch (Exception error) when (error is IOException or LiteDB.LiteException or ObjectDisposedException)
         {
-            Log.HeldLostAtStop(_logger, Name, _held.Sum(batch => batch.Records.Count));
+            var records = _held.Sum(batch => batch.Records.Count);
+            Log.HeldLostAtStop(_logger, Name, records);
         }
     }
 
