@@ -293,13 +293,13 @@ public sealed class CallLedger
             : throw new InvalidOperationException($"No daily call budget is set for API key {keyFingerprint}.");
     }
 
-    /// <summary>The key's counts for <paramref name="day"/>, loaded when the day changes; a day left behind is stored exactly.</summary>
     /// <summary>Calls the key made on <paramref name="day"/>, without loading the day as the current one. Hold <c>_gate</c>.</summary>
     private int UsedLocked(string keyFingerprint, DateOnly day) =>
         _current.TryGetValue(keyFingerprint, out var current) && current.Day == day
             ? current.Used
             : _days.FindById(DayId(keyFingerprint, day))?.Calls ?? 0;
 
+    /// <summary>The key's counts for <paramref name="day"/>, loaded when the day changes; a day left behind is stored exactly.</summary>
     private KeyDay Current(string keyFingerprint, DateOnly day)
     {
         if (_current.TryGetValue(keyFingerprint, out var current) && current.Day == day)

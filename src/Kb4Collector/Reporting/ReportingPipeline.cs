@@ -162,7 +162,7 @@ public sealed class ReportingPipeline
         _changedTests.Clear();
         var poll = new PollCounts();
         var checkpoint = _store.Checkpoint(Id);
-        var (completed, paused) = (false, false);
+        var paused = false;
         checkpoint.LastPollAt = _time.GetUtcNow().UtcDateTime;
         checkpoint.Stream = Stream;
         try
@@ -194,7 +194,6 @@ public sealed class ReportingPipeline
             }
             checkpoint.LastPassCalls = checkpoint.PassCalls + _calls;
             checkpoint.PassCalls = 0;
-            completed = true;
             SetDemand(checkpoint);
             var next = NextPoll(checkpoint);
             if (poll.Created + poll.Updated > 0 || _calls > 1)
@@ -234,19 +233,19 @@ public sealed class ReportingPipeline
     private TimeSpan NextPoll(ReportingCheckpointDocument checkpoint)
     {
         // Stretched at most to a day: a pass that costs more than the key's day still comes once a day.
-        var stretch = _services.ReportingGate.Stretch(_settings.ApiKeyFingerprint);
+        var stretched = PollInterval * _services.ReportingGate.Stretch(_settings.ApiKeyFingerprint);
         var longest = PollInterval > ReportingGate.DailyWindow ? PollInterval : ReportingGate.DailyWindow;
-        var interval = stretch <= 1 ? PollInterval : PollInterval * stretch < longest ? PollInterval * stretch : longest;
-        var wasStretched = checkpoint.EffectivePollInterval > PollInterval;
+        var interval = stretched < longest ? stretched : longest;
+        var (isStretched, wasStretched) = (interval > PollInterval, checkpoint.EffectivePollInterval > PollInterval);
         checkpoint.EffectivePollInterval = interval;
         var configured = DurationParser.Format(PollInterval);
-        if (stretch > 1 && !wasStretched)
+        if (isStretched && !wasStretched)
         {
             var status = _services.ReportingGate.Status(_settings.ApiKeyFingerprint);
             var effective = DurationParser.FormatRoundedUp(interval);
             Log.ScheduleStretched(_logger, Name, effective, configured, status.Scheduled, status.Scheduled - status.Used);
         }
-        else if (stretch <= 1 && wasStretched)
+        else if (!isStretched && wasStretched)
         {
             Log.ScheduleRestored(_logger, Name, configured);
         }

@@ -341,6 +341,50 @@ public sealed class ReportingEndToEndTests
         Assert.Equal(truth, lines.Select(line => line.Record).Order().ToList());
     }
 
+    /// <summary>
+    /// A graceful stop writes what a failed commit left held, so the next start sends none of it again; a process that
+    /// dies instead (the second case) sends it again, which shows the test can tell the two apart.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AGracefulStopWritesTheHeldRecordsSoTheNextStartDoesNotSendThemAgain(bool graceful)
+    {
+        var settings = new EndToEndSettings { CallDuration = TimeSpan.FromMilliseconds(350), MaxBatchEvents = 5, StorageFaults = true };
+        await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.PhishingTests],
+            r => r with { PhishingPollInterval = TimeSpan.FromHours(1) }, settings);
+        bed.Bed.EmulatorClock.Freeze();
+        bed.Bed.SinkTransport.AfterAcceptance = accepted =>
+        {
+            if (accepted == 2)
+            {
+                bed.Bed.StorageFull = true;
+            }
+        };
+        await bed.DriveForAsync(TimeSpan.FromSeconds(30));
+        Assert.True(bed.Bed.StorageWriteFailures > 0, "the disk never refused a write");
+        bed.Bed.SinkTransport.AfterAcceptance = null;
+
+        // The disk has room again, and the daemon stops before the data type polls again.
+        bed.Bed.StorageFull = false;
+        if (graceful)
+        {
+            bed.Pipeline(ReportingDataType.PhishingTests).CommitHeldAtStop();
+        }
+        bed.Restart();
+        await bed.DriveForAsync(TimeSpan.FromHours(2));
+
+        var repeated = bed.Lines().GroupBy(line => line.Record).Count(group => group.Count() > 1);
+        if (graceful)
+        {
+            Assert.Equal(0, repeated);
+        }
+        else
+        {
+            Assert.InRange(repeated, 1, settings.MaxBatchEvents);
+        }
+    }
+
     [Fact]
     public async Task EveryEnrollmentAndEveryChangeOfItIsDeliveredOnceOverSimulatedDays()
     {
