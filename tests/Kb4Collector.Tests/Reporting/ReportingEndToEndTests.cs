@@ -320,17 +320,10 @@ public sealed class ReportingEndToEndTests
         await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.PhishingTests, ReportingDataType.TrainingEnrollments],
             r => r with { PhishingPollInterval = TimeSpan.FromHours(1), TrainingPollInterval = TimeSpan.FromHours(1) }, settings);
         bed.Bed.EmulatorClock.Freeze();
-        bed.Bed.SinkTransport.AfterAcceptance = accepted =>
-        {
-            if (accepted == 2)
-            {
-                bed.Bed.StorageFull = true;
-            }
-        };
+        FillTheDiskAfterTheSecondAcceptance(bed);
 
         await bed.DriveForAsync(TimeSpan.FromMinutes(5));
         Assert.True(bed.Bed.StorageWriteFailures > 0, "the disk never refused a write");
-        bed.Bed.SinkTransport.AfterAcceptance = null;
         bed.Bed.StorageFull = false;
         await bed.DriveForAsync(TimeSpan.FromHours(2));
 
@@ -354,16 +347,9 @@ public sealed class ReportingEndToEndTests
         await using var bed = await ReportingBed.StartAsync(Scenario(), [ReportingDataType.PhishingTests],
             r => r with { PhishingPollInterval = TimeSpan.FromHours(1) }, settings);
         bed.Bed.EmulatorClock.Freeze();
-        bed.Bed.SinkTransport.AfterAcceptance = accepted =>
-        {
-            if (accepted == 2)
-            {
-                bed.Bed.StorageFull = true;
-            }
-        };
+        FillTheDiskAfterTheSecondAcceptance(bed);
         await bed.DriveForAsync(TimeSpan.FromSeconds(30));
         Assert.True(bed.Bed.StorageWriteFailures > 0, "the disk never refused a write");
-        bed.Bed.SinkTransport.AfterAcceptance = null;
 
         // The disk has room again, and the daemon stops before the data type polls again.
         bed.Bed.StorageFull = false;
@@ -550,6 +536,17 @@ public sealed class ReportingEndToEndTests
             Assert.Equal(order.Order(), order);
         }
     }
+
+    /// <summary>The disk fills up right after the sink accepted the second batch (once: the hook removes itself).</summary>
+    private static void FillTheDiskAfterTheSecondAcceptance(ReportingBed bed) =>
+        bed.Bed.SinkTransport.AfterAcceptance = accepted =>
+        {
+            if (accepted == 2)
+            {
+                bed.Bed.StorageFull = true;
+                bed.Bed.SinkTransport.AfterAcceptance = null;
+            }
+        };
 
     internal static void AssertRollingLimit(IReadOnlyList<KnowBe4Call> calls, TimeSpan window, int limit, string context = "")
     {
